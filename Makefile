@@ -1,0 +1,30 @@
+# Quick start: `make demo` runs a search, `make test` runs the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU wheel of torch first: a bare "torch>=2.4" would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/bananas search --space nbgraph --dataset cora --budget 150 --seed 0 --storage sqlite:///bananas.db
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bananas encodings predictors scripts tests
+
+benchmark: $(STAMP)
+	$(VENV)/bin/bananas benchmark --space nbgraph --dataset cora --seeds 30 --budget 150 --out benchmark-out/cora
+
+clean:
+	rm -rf $(VENV) bananas.db benchmark-out

@@ -1,0 +1,151 @@
+"""Methods against each other over seeds on a tabular space: results.json, results.md, regret.png.
+
+Regret is in percentage points: validation regret is the table's best
+validation accuracy minus the best validation accuracy found so far; test
+regret is the table's best test accuracy minus the test accuracy of the
+architecture that is best by validation so far.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CHECKPOINTS = (25, 50, 100, 150)
+
+
+def run_one(space_name: str, dataset: str, method: str, seed: int, budget: int,
+            sampler_options: dict[str, Any]) -> dict[str, Any]:
+    """Run one in-memory search; return its ordered queries and BO iteration times."""
+    import optuna
+    import torch
+
+    from bananas.evaluators import TabularEvaluator
+    from bananas.search import run_search
+    from bananas.spaces import get_space
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    space = get_space(space_name, dataset)
+    options = sampler_options if method in ("bananas", "pool-random") else {}
+    study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed,
+                       sampler_options=options)
+    trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    return {
+        "method": method,
+        "seed": seed,
+        "queries": [{"arch": t.user_attrs["arch"], "valid_acc": t.user_attrs["valid_acc"],
+                     "test_acc": t.user_attrs["test_acc"]} for t in trials],
+        "bo_seconds": [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs],
+    }
+
+
+def regret_curves(queries: Sequence[dict[str, float]], best: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Return validation and test regret after each query (arrays of len(queries))."""
+    valid = np.array([q["valid_acc"] for q in queries])
+    test = np.array([q["test_acc"] for q in queries])
+    incumbent = np.array([int(np.argmax(valid[: i + 1])) for i in range(len(valid))])
+    return best["valid_acc"] - np.maximum.accumulate(valid), best["test_acc"] - test[incumbent]
+
+
+def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS) -> dict[str, Any]:
+    """Return, per method and checkpoint, mean and standard error of validation and test regret."""
+    best = results["table_best"]
+    out: dict[str, Any] = {}
+    for method, runs in results["runs"].items():
+        curves = [regret_curves(r["queries"], best) for r in runs]
+        stats: dict[str, Any] = {}
+        for k in checkpoints:
+            v = np.array([c[0][k - 1] for c in curves if len(c[0]) >= k])
+            t = np.array([c[1][k - 1] for c in curves if len(c[1]) >= k])
+            if len(v):
+                se = (lambda a: float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0)
+                stats[k] = {"valid": float(v.mean()), "valid_se": se(v), "test": float(t.mean()), "test_se": se(t),
+                            "n": len(v)}
+        bo = [s for r in runs for s in r["bo_seconds"]]
+        out[method] = {"checkpoints": stats, "bo_seconds_mean": float(np.mean(bo)) if bo else None}
+    return out
+
+
+def markdown_table(results: dict[str, Any], summary: dict[str, Any]) -> str:
+    """Return results.md: mean ± s.e. regret per method and checkpoint."""
+    ks = sorted({k for s in summary.values() for k in s["checkpoints"]})
+    lines = [f"# {results['space']} / {results['dataset']}: regret (percentage points), "
+             f"mean ± s.e. over {results['n_seeds']} seeds", ""]
+    for kind, title in (("valid", "Validation regret"), ("test", "Test regret of the best-by-validation architecture")):
+        lines += [f"## {title}", "", "| method | " + " | ".join(f"{k} queries" for k in ks) + " |",
+                  "|---" * (len(ks) + 1) + "|"]
+        for method, s in summary.items():
+            cells = [f"{s['checkpoints'][k][kind]:.3f} ± {s['checkpoints'][k][kind + '_se']:.3f}"
+                     if k in s["checkpoints"] else "" for k in ks]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    timed = {m: s["bo_seconds_mean"] for m, s in summary.items() if s["bo_seconds_mean"] is not None}
+    if timed:
+        lines += ["## Seconds per BO iteration (model fit + acquisition, one CPU thread)", ""]
+        lines += [f"- {m}: {t:.3f} s" for m, t in timed.items()] + [""]
+    return "\n".join(lines)
+
+
+def plot_regret(results: dict[str, Any], path: Path) -> None:
+    """Write the mean validation-regret curve per method (shaded: ± one standard error)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for method, runs in results["runs"].items():
+        curves = np.array([regret_curves(r["queries"], results["table_best"])[0] for r in runs])
+        mean = curves.mean(axis=0)
+        se = curves.std(axis=0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
+        x = np.arange(1, len(mean) + 1)
+        ax.plot(x, mean, label=method)
+        ax.fill_between(x, mean - se, mean + se, alpha=0.2)
+    ax.set_yscale("log")
+    ax.set_xlabel("queries")
+    ax.set_ylabel("validation regret (pp)")
+    ax.set_title(f"{results['space']} / {results['dataset']} ({results['n_seeds']} seeds)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_benchmark(space_name: str, dataset: str, methods: Sequence[str], *, seeds: Iterable[int], budget: int,
+                  out_dir: str | os.PathLike, workers: int | None = None,
+                  sampler_options: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
+    """Run every method on every seed (in parallel processes); write and return the results."""
+    from tqdm.auto import tqdm
+
+    from bananas.spaces import get_space
+
+    seeds = list(seeds)
+    sampler_options = sampler_options or {}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [(space_name, dataset, m, s, budget, sampler_options) for m in methods for s in seeds]
+    workers = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_one, *job) for job in jobs]
+        runs = [f.result() for f in tqdm(futures, desc=f"benchmark {dataset}", unit="run", disable=not progress)]
+    results = {
+        "space": space_name, "dataset": dataset, "budget": budget, "n_seeds": len(seeds),
+        "sampler_options": sampler_options, "table_best": get_space(space_name, dataset).best(),
+        "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
+    }
+    summary = summarize(results, [k for k in CHECKPOINTS if k <= budget] or [budget])
+    (out / "results.json").write_text(json.dumps({**results, "summary": summary}, indent=1))
+    table = markdown_table(results, summary)
+    (out / "results.md").write_text(table)
+    plot_regret(results, out / "regret.png")
+    if progress:
+        print(table)
+        print(f"wrote {out / 'results.json'}, {out / 'results.md'}, {out / 'regret.png'}")
+    return results

@@ -1,0 +1,216 @@
+"""The ``bananas`` command: search, benchmark, predictor-eval.
+
+Heavy modules (torch, botorch, optuna) are imported inside the commands so
+that ``bananas --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+SPACES = ("nbgraph",)
+METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
+DEFAULT_STORAGE = "sqlite:///bananas.db"
+
+
+class UserError(Exception):
+    """A mistake in the command line or its inputs: printed as one line, no traceback."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    return _positive_int(str(int(text) + 1)) - 1 if text.lstrip("-").isdigit() else _positive_int(text)
+
+
+def _add_space_args(p: argparse.ArgumentParser) -> None:
+    from bananas.spaces.nbgraph import DATASETS
+
+    p.add_argument("--space", default="nbgraph", choices=SPACES, help="search space (default: nbgraph)")
+    p.add_argument("--dataset", default="cora", choices=DATASETS, help="dataset of the space (default: cora)")
+
+
+def _add_bananas_args(p: argparse.ArgumentParser) -> None:
+    from bananas.acquisition import ACQUISITIONS, DEFAULT_ACQUISITION
+    from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
+    from bananas.predictors import PREDICTORS
+
+    g = p.add_argument_group("BANANAS options")
+    g.add_argument("--batch-size", type=_positive_int, default=10, help="architectures per model fit (default: 10)")
+    g.add_argument("--n-init", type=_positive_int, default=10, help="random architectures first (default: 10)")
+    g.add_argument("--acquisition", default=DEFAULT_ACQUISITION, choices=[a for a in ACQUISITIONS if a != "random"],
+                   help=f"acquisition function (default: {DEFAULT_ACQUISITION})")
+    g.add_argument("--encoding", default=DEFAULT_ENCODING, choices=list(ENCODINGS),
+                   help=f"architecture encoding (default: {DEFAULT_ENCODING})")
+    g.add_argument("--predictor", default="mlp", choices=list(PREDICTORS), help="accuracy predictor (default: mlp)")
+
+
+def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "batch_size": args.batch_size,
+        "n_startup_trials": args.n_init,
+        "acquisition": args.acquisition,
+        "encoding": args.encoding,
+        "predictor": args.predictor,
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``bananas`` command."""
+    from bananas._version import __version__
+
+    parser = argparse.ArgumentParser(prog="bananas", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"bananas {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("search", help="run (or continue) a search, recorded as an Optuna study")
+    _add_space_args(p)
+    p.add_argument("--method", default="bananas", choices=METHODS, help="search method (default: bananas)")
+    p.add_argument("--budget", type=_positive_int, default=150, help="completed evaluations to reach (default: 150)")
+    p.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default: 0)")
+    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    p.add_argument("--study-name", help="study name (default: SPACE-DATASET-METHOD-seedSEED)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_bananas_args(p)
+
+    p = sub.add_parser("benchmark", help="compare methods over seeds: results.json, results.md, regret.png")
+    _add_space_args(p)
+    p.add_argument("--methods", default="bananas,random,re,tpe,gp,pool-random",
+                   help=f"comma-separated, from {', '.join(METHODS)}")
+    p.add_argument("--seeds", type=_positive_int, default=30, help="seeds 0..N-1 per method (default: 30)")
+    p.add_argument("--budget", type=_positive_int, default=150, help="queries per run (default: 150)")
+    p.add_argument("--out", default="benchmark-out", help="output folder (default: benchmark-out)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="parallel processes (default: CPU count)")
+    _add_bananas_args(p)
+
+    p = sub.add_parser("predictor-eval", help="Kendall tau / Spearman rho of a predictor + encoding")
+    _add_space_args(p)
+    from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
+    from bananas.predictors import PREDICTORS
+
+    p.add_argument("--encoding", default=DEFAULT_ENCODING, choices=list(ENCODINGS))
+    p.add_argument("--predictor", default="mlp", choices=list(PREDICTORS))
+    p.add_argument("--n-train", type=_positive_int, default=100, help="training architectures (default: 100)")
+    p.add_argument("--n-test", type=_positive_int, default=2000, help="test architectures (default: 2000)")
+    p.add_argument("--seeds", type=_positive_int, default=3, help="repetitions (default: 3)")
+    return parser
+
+
+def _open_storage(url: str) -> Any:
+    import optuna
+
+    try:
+        return optuna.storages.get_storage(url)
+    except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UserError(f"cannot open storage {url!r}: {reason}. "
+                        "Give an Optuna storage URL, e.g. sqlite:///bananas.db") from None
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    import optuna
+    from tqdm.auto import tqdm
+
+    from bananas.evaluators import TabularEvaluator
+    from bananas.search import StudyMismatch, n_complete, run_search
+    from bananas.spaces import get_space
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = get_space(args.space, args.dataset)
+    storage = _open_storage(args.storage)
+    study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"
+    options = _sampler_options(args) if args.method in ("bananas", "pool-random") else {}
+    bar = None
+
+    def progress(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal bar
+        done = n_complete(study)
+        if bar is None:
+            bar = tqdm(total=args.budget, initial=done - 1, desc=f"{args.method} {args.dataset}", unit="eval",
+                       disable=args.quiet)
+        bar.update(done - bar.n)
+        if done:
+            bar.set_postfix(best_valid=f"{study.best_value:.2f}")
+
+    try:
+        study = run_search(space, TabularEvaluator(space), method=args.method, budget=args.budget, seed=args.seed,
+                           storage=storage, study_name=study_name, sampler_options=options, callbacks=[progress])
+    except StudyMismatch as err:
+        raise UserError(str(err)) from None
+    except KeyboardInterrupt:
+        print(f"\nstopped; completed trials are kept in {args.storage} (study {study_name!r}). "
+              "Run the same command again to continue.", file=sys.stderr)
+        raise SystemExit(130) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    _print_summary(study, space, args.storage)
+
+
+def _print_summary(study: Any, space: Any, storage_url: str) -> None:
+    from bananas.search import n_complete
+
+    best = study.best_trial
+    table = space.best()
+    attrs = best.user_attrs
+    print(f"study      {study.study_name!r} in {storage_url}: {n_complete(study)} completed trials")
+    print(f"best arch  {attrs['arch']} (trial {best.number})")
+    print(f"valid acc  {attrs['valid_acc']:.2f}%  (regret {table['valid_acc'] - attrs['valid_acc']:.2f} pp "
+          f"to the table's best {table['valid_acc']:.2f}%)")
+    print(f"test acc   {attrs['test_acc']:.2f}%  (regret {table['test_acc'] - attrs['test_acc']:.2f} pp "
+          f"to the table's best {table['test_acc']:.2f}%)")
+    print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
+
+
+def cmd_benchmark(args: argparse.Namespace) -> None:
+    from bananas.benchmark import run_benchmark
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise UserError(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+    run_benchmark(args.space, args.dataset, methods, seeds=range(args.seeds), budget=args.budget,
+                  out_dir=args.out, workers=args.workers, sampler_options=_sampler_options(args))
+
+
+def cmd_predictor_eval(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from bananas.predictor_eval import predictor_eval
+    from bananas.spaces import get_space
+
+    space = get_space(args.space, args.dataset)
+    rows = [predictor_eval(space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train,
+                           n_test=args.n_test, seed=s) for s in range(args.seeds)]
+    for key in ("kendall_tau", "spearman_rho"):
+        vals = np.array([r[key] for r in rows])
+        print(f"{key:13s} {vals.mean():.3f} ± {vals.std(ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0:.3f}"
+              f"  ({args.predictor} + {args.encoding}, {args.n_train} train, {args.n_test} test, "
+              f"{args.dataset}, {len(vals)} seeds)")
+
+
+COMMANDS = {"search": cmd_search, "benchmark": cmd_benchmark, "predictor-eval": cmd_predictor_eval}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``bananas`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except UserError as err:
+        print(f"bananas: error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

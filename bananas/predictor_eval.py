@@ -1,0 +1,35 @@
+"""Rank quality of a predictor + encoding: train on n random architectures, test on others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bananas.encodings import get_encoder
+from bananas.predictors import get_predictor, rank_correlations
+from bananas.spaces import TabularSpace
+
+
+def predictor_eval(
+    space: TabularSpace, *, encoding: str, predictor: str, n_train: int, n_test: int = 2000, seed: int = 0
+) -> dict[str, Any]:
+    """Return Kendall tau and Spearman rho on ``n_test`` architectures after training on ``n_train``.
+
+    Train and test sets are disjoint by canonical key, drawn with ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    archs: list = []
+    keys: set = set()
+    while len(archs) < n_train + n_test:
+        arch = space.sample(rng)
+        if space.key(arch) not in keys:
+            keys.add(space.key(arch))
+            archs.append(arch)
+    y = np.array([space.lookup(a)["valid_acc"] for a in archs])
+    enc = get_encoder(encoding).fit(space)
+    X = enc.transform(archs)
+    model = get_predictor(predictor, seed=seed).fit(X[:n_train], y[:n_train])
+    pred = model.predict(X[n_train:]).mean(axis=0)
+    return {"encoding": encoding, "predictor": predictor, "n_train": n_train, "seed": seed,
+            **rank_correlations(y[n_train:], pred)}

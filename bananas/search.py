@@ -1,0 +1,159 @@
+"""Scripted searches: a method on a space, every evaluation one trial of an Optuna study.
+
+The study is the search log. Running the same search again on the same
+storage and study name continues it to the budget (completed trials count,
+failed ones do not); a study made with another space, dataset or method is
+refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+from optuna.samplers import BaseSampler
+from optuna.study import MaxTrialsCallback
+from optuna.trial import TrialState
+
+from bananas._version import __version__
+from bananas.evaluators import Result
+from bananas.samplers import BananasSampler, EvolutionSampler, RandomSearchSampler
+from bananas.spaces import Space
+
+METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
+CONFIG_ATTR = "bananas"
+IDENTITY = ("space", "dataset", "method")
+
+
+class EvaluationFailed(Exception):
+    """An evaluation that failed; its trial is recorded as FAIL with the reason."""
+
+
+class StudyMismatch(ValueError):
+    """The study on the storage was made for another search."""
+
+
+def make_sampler(method: str, space: Space, seed: int | None, **options: Any) -> BaseSampler:
+    """Return the sampler of ``method`` (one of ``METHODS``); ``options`` go to BANANAS's sampler."""
+    if method == "bananas":
+        return BananasSampler(space=space, seed=seed, **options)
+    if method == "pool-random":
+        return BananasSampler(space=space, seed=seed, **{**options, "acquisition": "random"})
+    if method == "random":
+        return RandomSearchSampler(space=space, seed=seed)
+    if method == "re":
+        return EvolutionSampler(space=space, seed=seed)
+    if method == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if method == "gp":
+        return optuna.samplers.GPSampler(seed=seed)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def make_objective(space: Space, evaluator: Any) -> Callable[[optuna.Trial], float]:
+    """Return the objective: build the trial's architecture, evaluate it, record its metrics."""
+
+    def objective(trial: optuna.Trial) -> float:
+        arch = space.suggest(trial)
+        trial.set_user_attr("arch", space.to_string(arch))
+        result: Result = evaluator.evaluate(arch)
+        trial.set_user_attr("cost_seconds", result.cost)
+        if not result.ok:
+            trial.set_user_attr("fail_reason", result.reason)
+            raise EvaluationFailed(result.reason)
+        for name, value in result.metrics.items():
+            trial.set_user_attr(name, value)
+        return result.metrics["valid_acc"]
+
+    return objective
+
+
+def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.Study:
+    """Create the study, or load it and check it was made for the same space, dataset and method.
+
+    ``config`` is stored in the study's user attrs under ``"bananas"`` with the
+    bananas version; the storage may be a URL or an Optuna storage object.
+    """
+    study = optuna.create_study(
+        storage=storage, study_name=study_name, direction="maximize", load_if_exists=True
+    )
+    stored = study.user_attrs.get(CONFIG_ATTR)
+    if stored is None:
+        if study.trials:
+            raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; "
+                                "choose another --study-name")
+        study.set_user_attr(CONFIG_ATTR, {**config, "version": __version__})
+        for key in IDENTITY:
+            study.set_user_attr(key, config[key])
+        return study
+    wrong = [f"{k} {stored.get(k)!r} (asked: {config[k]!r})" for k in IDENTITY if stored.get(k) != config[k]]
+    if wrong:
+        raise StudyMismatch(f"study {study_name!r} was made for another search: {', '.join(wrong)}; "
+                            "use another --study-name or the same settings")
+    return study
+
+
+def fail_stale_trials(study: optuna.Study) -> int:
+    """Mark trials left RUNNING (by a process that died) as FAIL with a reason; return how many."""
+    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for t in stale:
+        study._storage.set_trial_user_attr(t._trial_id, "fail_reason", "left RUNNING by a process that stopped")
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    return len(stale)
+
+
+def n_complete(study: optuna.Study) -> int:
+    """Return the number of COMPLETE trials of ``study``."""
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+def run_search(
+    space: Space,
+    evaluator: Any,
+    *,
+    method: str = "bananas",
+    budget: int = 150,
+    seed: int | None = 0,
+    storage: Any = None,
+    study_name: str | None = None,
+    sampler_options: dict[str, Any] | None = None,
+    callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
+    max_failures: int | None = None,
+) -> optuna.Study:
+    """Run (or continue) a search until the study holds ``budget`` completed trials; return the study.
+
+    Args:
+        storage: an Optuna storage URL or object; ``None`` keeps the study in memory.
+        study_name: defaults to ``"{space}-{dataset}-{method}-seed{seed}"``.
+        sampler_options: BANANAS options (batch_size, acquisition, encoding, ...).
+        callbacks: called after each trial, as in ``Study.optimize``.
+        max_failures: stop with RuntimeError after this many failed evaluations
+            in this run (default: the budget).
+    """
+    sampler_options = sampler_options or {}
+    config = {**space.describe(), "method": method, "seed": seed, "budget": budget, **sampler_options}
+    study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
+    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(),
+                       study_name, config)
+    study.sampler = make_sampler(method, space, seed, **sampler_options)
+    fail_stale_trials(study)
+    if n_complete(study) >= budget:
+        return study
+    max_failures = budget if max_failures is None else max_failures
+    failures = 0
+
+    def stop_on_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal failures
+        failures += trial.state == TrialState.FAIL
+        if failures > max_failures:
+            study.stop()
+
+    study.optimize(
+        make_objective(space, evaluator),
+        callbacks=[MaxTrialsCallback(budget, states=(TrialState.COMPLETE,)), stop_on_failures, *(callbacks or [])],
+        catch=(EvaluationFailed,),
+    )
+    if failures > max_failures:
+        raise RuntimeError(f"stopped after {failures} failed evaluations; see the trials' fail_reason")
+    return study

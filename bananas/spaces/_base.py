@@ -1,0 +1,136 @@
+"""The Space seam: everything the search knows about a family of architectures.
+
+A space turns architectures into flat Optuna params and back, samples and
+mutates them, and gives each a canonical key so that two descriptions of the
+same network count as one architecture.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import optuna
+
+Arch = Any  # an architecture as the space represents it (hashable, immutable)
+
+
+class Space(ABC):
+    """A search space of cell architectures.
+
+    Subclasses define ``name``, ``op_names`` (the operation vocabulary the
+    encoders read) and the abstract methods below.
+    """
+
+    name: str
+    dataset: str
+    op_names: tuple[str, ...]
+
+    @abstractmethod
+    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        """Return the flat Optuna distributions, one per param, in a fixed order."""
+
+    @abstractmethod
+    def to_params(self, arch: Arch) -> dict[str, Any]:
+        """Return the flat Optuna params of ``arch``."""
+
+    @abstractmethod
+    def from_params(self, params: dict[str, Any]) -> Arch:
+        """Return the architecture described by ``params`` (inverse of ``to_params``)."""
+
+    @abstractmethod
+    def to_string(self, arch: Arch) -> str:
+        """Return a readable id of ``arch`` that ``from_string`` reads back."""
+
+    @abstractmethod
+    def from_string(self, text: str) -> Arch:
+        """Return the architecture written by ``to_string``; ValueError if malformed."""
+
+    @abstractmethod
+    def is_valid(self, arch: Arch) -> bool:
+        """Return whether ``arch`` is a network of this space."""
+
+    @abstractmethod
+    def key(self, arch: Arch) -> Hashable:
+        """Return the canonical key: equal exactly when two archs are one network."""
+
+    @abstractmethod
+    def graph(self, arch: Arch) -> nx.DiGraph:
+        """Return the canonical cell as a DAG with op-labelled nodes.
+
+        Nodes ``"input"`` and ``"output"`` carry ``op="input"``/``op="output"``;
+        every other node is an integer position ``0..n_nodes-1`` with an ``op``
+        from ``op_names``. Paths from input to output are the op sequences that
+        path encodings count.
+        """
+
+    @abstractmethod
+    def neighbors(self, arch: Arch) -> list[Arch]:
+        """Return every valid architecture one edit (a link or an op) away."""
+
+    @property
+    @abstractmethod
+    def n_nodes(self) -> int:
+        """Number of op nodes in a cell (positions in ``graph``)."""
+
+    @abstractmethod
+    def _random(self, rng: np.random.Generator) -> Arch:
+        """Return a uniformly drawn architecture, possibly invalid."""
+
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """Return a valid architecture drawn at random."""
+        while True:
+            arch = self._random(rng)
+            if self.is_valid(arch):
+                return arch
+
+    def mutate(self, arch: Arch, rng: np.random.Generator, edits: int = 1) -> Arch:
+        """Return ``arch`` after ``edits`` random one-edit moves, each to a valid neighbour."""
+        for _ in range(edits):
+            options = self.neighbors(arch)
+            arch = options[rng.integers(len(options))]
+        return arch
+
+    def suggest(self, trial: optuna.Trial) -> Arch:
+        """Return the architecture of an Optuna trial, suggesting every param."""
+        params = {}
+        for name, dist in self.distributions().items():
+            if isinstance(dist, optuna.distributions.IntDistribution):
+                params[name] = trial.suggest_int(name, dist.low, dist.high)
+            else:
+                params[name] = trial.suggest_categorical(name, dist.choices)
+        return self.from_params(params)
+
+    def unique(self, archs: Iterable[Arch], exclude: Iterable[Hashable] = ()) -> list[Arch]:
+        """Return ``archs`` without repeats (by canonical key) and without keys in ``exclude``."""
+        seen = set(exclude)
+        out = []
+        for arch in archs:
+            k = self.key(arch)
+            if k not in seen:
+                seen.add(k)
+                out.append(arch)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """Return what identifies this space in a study's attrs."""
+        return {"space": self.name, "dataset": self.dataset}
+
+
+class TabularSpace(Space):
+    """A space whose every valid architecture has a row in a results table."""
+
+    @abstractmethod
+    def lookup(self, arch: Arch) -> dict[str, float]:
+        """Return the table's metrics of ``arch`` (``valid_acc``, ``test_acc``, ...)."""
+
+    @abstractmethod
+    def all_keys(self) -> Sequence[Hashable]:
+        """Return the canonical key of every architecture in the table."""
+
+    @abstractmethod
+    def best(self) -> dict[str, float]:
+        """Return the table's best validation and best test accuracy (percent)."""

@@ -1,0 +1,182 @@
+"""NAS-Bench-Graph (Qin et al., NeurIPS 2022): 26,206 GNN cells on nine datasets.
+
+A cell has four op nodes; node ``i`` reads from ``links[i]`` (0 = the cell
+input, ``j`` = op node ``j - 1``), so ``links[i] <= i``. Nodes without a
+successor are summed into the output. The results table ships with the PyPI
+package ``nas-bench-graph``; its own canonical hash (``Arch.valid_hash``) folds
+isomorphic cells and moved skip connections into one row.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Hashable, Sequence
+from typing import Any, NamedTuple
+
+import networkx as nx
+import numpy as np
+import optuna
+
+from bananas.spaces._base import TabularSpace
+
+DATASETS = (
+    "cora", "citeseer", "pubmed", "cs", "arxiv",  # development
+    "physics", "photo", "computers", "proteins",  # held out
+)
+N_NODES = 4
+
+
+class Cell(NamedTuple):
+    """A NAS-Bench-Graph cell: ``links[i]`` feeds op node ``i``, which applies ``ops[i]``."""
+
+    links: tuple[int, ...]
+    ops: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=None)
+def _table(dataset: str) -> dict[int, dict[str, Any]]:
+    from nas_bench_graph import light_read
+
+    return light_read(dataset)
+
+
+class NBGraphSpace(TabularSpace):
+    """The NAS-Bench-Graph space on one of its nine datasets."""
+
+    name = "nbgraph"
+
+    def __init__(self, dataset: str = "cora") -> None:
+        if dataset not in DATASETS:
+            raise ValueError(
+                f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {', '.join(DATASETS)}"
+            )
+        from nas_bench_graph import gnn_list, gnn_list_proteins
+
+        self.dataset = dataset
+        self.op_names = tuple(gnn_list_proteins if dataset == "proteins" else gnn_list)
+
+    # -- params and ids -------------------------------------------------------------
+    def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        dists: dict[str, optuna.distributions.BaseDistribution] = {}
+        for i in range(1, N_NODES):
+            dists[f"link{i}"] = optuna.distributions.IntDistribution(0, i)
+        for i in range(N_NODES):
+            dists[f"op{i}"] = optuna.distributions.CategoricalDistribution(self.op_names)
+        return dists
+
+    def to_params(self, arch: Cell) -> dict[str, Any]:
+        params: dict[str, Any] = {f"link{i}": arch.links[i] for i in range(1, N_NODES)}
+        params.update({f"op{i}": arch.ops[i] for i in range(N_NODES)})
+        return params
+
+    def from_params(self, params: dict[str, Any]) -> Cell:
+        try:
+            links = (0, *(int(params[f"link{i}"]) for i in range(1, N_NODES)))
+            ops = tuple(str(params[f"op{i}"]) for i in range(N_NODES))
+        except KeyError as err:
+            raise ValueError(f"NAS-Bench-Graph params lack {err.args[0]!r}") from None
+        return self._checked(Cell(links, ops))
+
+    def to_string(self, arch: Cell) -> str:
+        return "-".join(map(str, arch.links)) + "|" + "-".join(arch.ops)
+
+    def from_string(self, text: str) -> Cell:
+        try:
+            links_text, ops_text = text.split("|")
+            cell = Cell(tuple(int(x) for x in links_text.split("-")), tuple(ops_text.split("-")))
+        except ValueError:
+            raise ValueError(
+                f"malformed NAS-Bench-Graph id {text!r}; expected e.g. '0-0-1-2|gcn-gat-skip-fc'"
+            ) from None
+        return self._checked(cell)
+
+    def _checked(self, cell: Cell) -> Cell:
+        if len(cell.links) != N_NODES or len(cell.ops) != N_NODES:
+            raise ValueError(f"a NAS-Bench-Graph cell has {N_NODES} links and {N_NODES} ops: {cell}")
+        if any(not 0 <= link <= i for i, link in enumerate(cell.links)):
+            raise ValueError(f"link i must lie in 0..i (0 = cell input): {cell.links}")
+        unknown = set(cell.ops) - set(self.op_names)
+        if unknown:
+            raise ValueError(
+                f"unknown ops {sorted(unknown)} for {self.dataset}; choose from {', '.join(self.op_names)}"
+            )
+        return cell
+
+    # -- identity -------------------------------------------------------------------
+    def is_valid(self, arch: Cell) -> bool:
+        return any(op != "skip" for op in arch.ops)
+
+    def key(self, arch: Cell) -> Hashable:
+        return _canonical(arch)[1]
+
+    def canonical(self, arch: Cell) -> Cell:
+        """Return the table's canonical form of ``arch`` (same network, one description)."""
+        return _canonical(arch)[0]
+
+    def graph(self, arch: Cell) -> nx.DiGraph:
+        cell = self.canonical(arch)
+        g = nx.DiGraph()
+        g.add_node("input", op="input")
+        g.add_node("output", op="output")
+        for i, (link, op) in enumerate(zip(cell.links, cell.ops)):
+            g.add_node(i, op=op)
+            g.add_edge("input" if link == 0 else link - 1, i)
+        for i in range(N_NODES):
+            if g.out_degree(i) == 0:
+                g.add_edge(i, "output")
+        return g
+
+    @property
+    def n_nodes(self) -> int:
+        return N_NODES
+
+    # -- moves ----------------------------------------------------------------------
+    def _random(self, rng: np.random.Generator) -> Cell:
+        links = (0, *(int(rng.integers(i + 1)) for i in range(1, N_NODES)))
+        ops = tuple(self.op_names[j] for j in rng.integers(len(self.op_names), size=N_NODES))
+        return Cell(links, ops)
+
+    def neighbors(self, arch: Cell) -> list[Cell]:
+        out = []
+        for i in range(1, N_NODES):
+            for link in range(i + 1):
+                if link != arch.links[i]:
+                    out.append(Cell(arch.links[:i] + (link,) + arch.links[i + 1 :], arch.ops))
+        for i in range(N_NODES):
+            for op in self.op_names:
+                if op != arch.ops[i]:
+                    out.append(Cell(arch.links, arch.ops[:i] + (op,) + arch.ops[i + 1 :]))
+        return [c for c in out if self.is_valid(c)]
+
+    # -- table ----------------------------------------------------------------------
+    def lookup(self, arch: Cell) -> dict[str, float]:
+        if not self.is_valid(arch):
+            raise ValueError(f"{self.to_string(arch)} is no network: a cell needs an op other than skip")
+        row = _table(self.dataset)[self.key(arch)]  # type: ignore[index]
+        return {
+            "valid_acc": 100.0 * float(row["valid_perf"]),
+            "test_acc": 100.0 * float(row["perf"]),
+            "latency": float(row["latency"]),
+            "params_m": float(row["para"]),
+        }
+
+    def all_keys(self) -> Sequence[Hashable]:
+        return list(_table(self.dataset))
+
+    def best(self) -> dict[str, float]:
+        rows = _table(self.dataset).values()
+        return {
+            "valid_acc": 100.0 * max(float(r["valid_perf"]) for r in rows),
+            "test_acc": 100.0 * max(float(r["perf"]) for r in rows),
+        }
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _canonical(cell: Cell) -> tuple[Cell, int]:
+    """Return the table's canonical cell and its row key (``Arch.valid_hash``)."""
+    from nas_bench_graph import Arch
+
+    arch = Arch(list(cell.links), list(cell.ops)).regularize()
+    arch.move_skip_op()
+    arch.equalpart_sort()
+    return Cell(tuple(arch.link), tuple(arch.ops)), arch.hash_arch()

@@ -1,0 +1,107 @@
+"""An ensemble of MLPs trained together as one batched model.
+
+All members share one set of stacked weight tensors (``s x d_in x d_out``)
+and train in the same ``torch.bmm`` calls, each on its own shuffle of the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bananas.predictors._base import Predictor
+
+
+class MLPEnsemble(Predictor):
+    """BANANAS's predictor: ``n_members`` MLPs with MAE loss and Adam.
+
+    Defaults are the paper's (5 members, Adam lr 0.01, batch 32) except the
+    shape: 3 x 32 for 100 epochs ranked NAS-Bench-Graph as well as the
+    paper's 10 x 20 for 200 epochs (Kendall tau within 0.01 on the five
+    development datasets) at a quarter of the fit time.
+
+    Args:
+        n_members: ensemble size ``s``.
+        n_layers, width: hidden layers and their width.
+        lr, epochs, batch_size: Adam learning rate, passes over the data, minibatch size.
+        seed: seeds the weight init and the shuffles.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_members: int = 5,
+        n_layers: int = 3,
+        width: int = 32,
+        lr: float = 0.01,
+        epochs: int = 100,
+        batch_size: int = 32,
+        seed: int | None = None,
+    ) -> None:
+        self.n_members = n_members
+        self.n_layers = n_layers
+        self.width = width
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.seed = seed
+        self._weights: list = []
+        self._biases: list = []
+        self._y_mean = 0.0
+        self._y_std = 1.0
+        self._keep: np.ndarray | None = None
+
+    def _forward(self, X):  # noqa: ANN001, ANN202
+        """``s x n x d`` tensor to ``s x n`` predictions (standardized units)."""
+        import torch
+
+        h = X
+        for i, (w, b) in enumerate(zip(self._weights, self._biases)):
+            h = torch.baddbmm(b, h, w)
+            if i < len(self._weights) - 1:
+                h = torch.relu(h)
+        return h.squeeze(-1)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> MLPEnsemble:
+        import torch
+
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence(self.seed).generate_state(1)[0]))
+        # Columns constant over the training set carry no signal; dropping them makes
+        # sparse encodings (thousands of path columns, few seen) cheap and less noisy.
+        self._keep = np.flatnonzero(X.min(axis=0) != X.max(axis=0)) if len(X) > 1 else np.arange(X.shape[1])
+        Xt = torch.as_tensor(X[:, self._keep], dtype=torch.float32)
+        yt = torch.as_tensor(y, dtype=torch.float32)
+        self._y_mean, self._y_std = float(yt.mean()), float(yt.std()) if len(yt) > 1 else 1.0
+        self._y_std = self._y_std or 1.0
+        yt = (yt - self._y_mean) / self._y_std
+        s, n = self.n_members, len(Xt)
+        dims = [Xt.shape[1]] + [self.width] * self.n_layers + [1]
+        self._weights, self._biases = [], []
+        for d_in, d_out in zip(dims[:-1], dims[1:]):
+            bound = 1.0 / d_in**0.5  # torch.nn.Linear's default init
+            w = (torch.rand(s, d_in, d_out, generator=gen) * 2 - 1) * bound
+            b = (torch.rand(s, 1, d_out, generator=gen) * 2 - 1) * bound
+            self._weights.append(w.requires_grad_())
+            self._biases.append(b.requires_grad_())
+        opt = torch.optim.Adam(self._weights + self._biases, lr=self.lr, fused=True)
+        bs = min(self.batch_size, n)
+        for _ in range(self.epochs):
+            perm = torch.argsort(torch.rand(s, n, generator=gen), dim=1)
+            for start in range(0, n, bs):
+                idx = perm[:, start : start + bs]
+                loss = (self._forward(Xt[idx]) - yt[idx]).abs().mean()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        for p in self._weights + self._biases:
+            p.requires_grad_(False)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        if not self._weights:
+            raise RuntimeError("call fit(X, y) before predict(X)")
+        Xt = torch.as_tensor(X[:, self._keep], dtype=torch.float32).expand(self.n_members, -1, -1)
+        with torch.no_grad():
+            out = self._forward(Xt)
+        return (out * self._y_std + self._y_mean).numpy().astype(np.float64)

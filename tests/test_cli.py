@@ -1,0 +1,67 @@
+import subprocess
+import sys
+
+import optuna
+import pytest
+
+from bananas.cli import main
+
+
+def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bananas.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_search_end_to_end_writes_the_study_and_a_summary(tmp_path):
+    db = f"sqlite:///{tmp_path}/b.db"
+    out = _bananas("search", "--dataset", "citeseer", "--budget", "25", "--seed", "3", "--storage", db,
+                   "--batch-size", "5")
+    assert out.returncode == 0, out.stderr
+    assert "best arch" in out.stdout and f"optuna-dashboard {db}" in out.stdout and "regret" in out.stdout
+    study = optuna.load_study(storage=db, study_name="nbgraph-citeseer-bananas-seed3")
+    done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(done) == 25
+    assert {"arch", "valid_acc", "test_acc", "latency", "params_m", "iteration"} <= set(done[-1].user_attrs)
+    assert done[-1].user_attrs["iteration"] >= 1 and "pred_mean" in done[-1].user_attrs
+    assert set(done[0].params) == {"link1", "link2", "link3", "op0", "op1", "op2", "op3"}
+    again = _bananas("search", "--dataset", "citeseer", "--budget", "25", "--seed", "3", "--storage", db)
+    assert again.returncode == 0 and len(optuna.load_study(storage=db, study_name=study.study_name).trials) == 25
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--dataset", "mnist"], "choose from"),
+        (["search", "--acquisition", "best"], "choose from"),
+        (["search", "--budget", "-3"], "positive integer"),
+        (["search", "--budget", "ten"], "positive integer"),
+        (["benchmark", "--methods", "bananas,magic"], "unknown methods ['magic']"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_unreadable_storage_is_a_one_line_error(tmp_path):
+    out = _bananas("search", "--budget", "2", "--storage", f"sqlite:///{tmp_path}/no/such/dir/x.db")
+    assert out.returncode == 2
+    assert "cannot open storage" in out.stderr and "Traceback" not in out.stderr
+    out = _bananas("search", "--budget", "2", "--storage", "nosuchdb://x")
+    assert out.returncode == 2 and "cannot open storage" in out.stderr
+
+
+def test_a_study_of_another_dataset_is_refused_in_one_line(tmp_path):
+    db = f"sqlite:///{tmp_path}/b.db"
+    assert _bananas("search", "--method", "random", "--budget", "2", "--storage", db, "--study-name", "s").returncode == 0
+    out = _bananas("search", "--method", "random", "--dataset", "cs", "--budget", "2", "--storage", db,
+                   "--study-name", "s")
+    assert out.returncode == 2 and "dataset 'cora'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_help_is_fast_and_lists_commands():
+    out = _bananas("--help")
+    assert out.returncode == 0 and "search" in out.stdout and "benchmark" in out.stdout

@@ -1,0 +1,85 @@
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from bananas.evaluators import Result, TabularEvaluator
+from bananas.search import StudyMismatch, run_search
+from bananas.spaces import NBGraphSpace
+
+
+def _complete(study):
+    return [t for t in study.trials if t.state == TrialState.COMPLETE]
+
+
+def test_running_again_continues_to_the_budget(cora, tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    first = run_search(cora, TabularEvaluator(cora), method="random", budget=12, seed=0, storage=storage)
+    before = [(t.number, t.params, t.value) for t in _complete(first)]
+    again = run_search(cora, TabularEvaluator(cora), method="random", budget=12, seed=0, storage=storage)
+    assert len(again.trials) == 12  # nothing re-run
+    more = run_search(cora, TabularEvaluator(cora), method="random", budget=20, seed=0, storage=storage)
+    done = _complete(more)
+    assert len(done) == 20 and [(t.number, t.params, t.value) for t in done[:12]] == before
+    assert len({t.user_attrs["arch"] for t in done}) == 20
+
+
+def test_a_study_of_another_search_is_refused(cora, tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    run_search(cora, TabularEvaluator(cora), method="random", budget=3, storage=storage, study_name="x")
+    citeseer = NBGraphSpace("citeseer")
+    with pytest.raises(StudyMismatch, match="dataset 'cora'"):
+        run_search(citeseer, TabularEvaluator(citeseer), method="random", budget=3, storage=storage, study_name="x")
+    with pytest.raises(StudyMismatch, match="method 'random'"):
+        run_search(cora, TabularEvaluator(cora), method="re", budget=3, storage=storage, study_name="x")
+    optuna.create_study(storage=storage, study_name="foreign").optimize(lambda t: 0.0, n_trials=1)
+    with pytest.raises(StudyMismatch, match="not made by bananas"):
+        run_search(cora, TabularEvaluator(cora), budget=3, storage=storage, study_name="foreign")
+
+
+def test_study_attrs_say_what_was_searched(cora):
+    study = run_search(cora, TabularEvaluator(cora), method="re", budget=2, seed=4)
+    assert study.user_attrs["space"] == "nbgraph" and study.user_attrs["dataset"] == "cora"
+    assert study.user_attrs["bananas"]["seed"] == 4 and "version" in study.user_attrs["bananas"]
+
+
+class FlakyEvaluator:
+    """Fails every third evaluation."""
+
+    def __init__(self, space):
+        self.inner, self.calls = TabularEvaluator(space), 0
+
+    def evaluate(self, arch):
+        self.calls += 1
+        if self.calls % 3 == 0:
+            return Result(status="fail", reason="loss is NaN")
+        return self.inner.evaluate(arch)
+
+
+def test_failed_evaluations_are_fail_trials_with_a_reason(cora):
+    study = run_search(cora, FlakyEvaluator(cora), method="random", budget=10, seed=0)
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(_complete(study)) == 10 and len(failed) >= 4
+    assert all(t.user_attrs["fail_reason"] == "loss is NaN" for t in failed)
+    assert not {t.user_attrs["arch"] for t in failed} & {t.user_attrs["arch"] for t in _complete(study)}
+
+
+def test_endless_failures_stop_with_a_message(cora):
+    class Broken:
+        def evaluate(self, arch):
+            return Result(status="fail", reason="broken")
+
+    with pytest.raises(RuntimeError, match="failed evaluations"):
+        run_search(cora, Broken(), method="random", budget=3, max_failures=5)
+
+
+def test_trials_left_running_by_a_dead_process_are_failed_and_redone(cora, tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    run_search(cora, TabularEvaluator(cora), method="random", budget=5, seed=0, storage=storage, study_name="k")
+    study = optuna.load_study(storage=storage, study_name="k")
+    orphan = study.ask()  # as if a process died mid-evaluation
+    cora.suggest(orphan)
+    done = run_search(cora, TabularEvaluator(cora), method="random", budget=8, seed=0, storage=storage,
+                      study_name="k")
+    stale = done.trials[orphan.number]
+    assert stale.state == TrialState.FAIL and "RUNNING" in stale.user_attrs["fail_reason"]
+    assert len(_complete(done)) == 8
