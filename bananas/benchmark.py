@@ -20,8 +20,9 @@ import numpy as np
 CHECKPOINTS = (25, 50, 100, 150)
 
 
-def run_one(space_name: str, dataset: str, method: str, seed: int, budget: int,
-            sampler_options: dict[str, Any]) -> dict[str, Any]:
+def run_one(
+    space_name: str, dataset: str, method: str, seed: int, budget: int, sampler_options: dict[str, Any]
+) -> dict[str, Any]:
     """Run one in-memory search; return its ordered queries and BO iteration times."""
     import optuna
     import torch
@@ -34,14 +35,15 @@ def run_one(space_name: str, dataset: str, method: str, seed: int, budget: int,
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     space = get_space(space_name, dataset)
     options = sampler_options if method in ("bananas", "pool-random") else {}
-    study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed,
-                       sampler_options=options)
+    study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=options)
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     return {
         "method": method,
         "seed": seed,
-        "queries": [{"arch": t.user_attrs["arch"], "valid_acc": t.user_attrs["valid_acc"],
-                     "test_acc": t.user_attrs["test_acc"]} for t in trials],
+        "queries": [
+            {"arch": t.user_attrs["arch"], "valid_acc": t.user_attrs["valid_acc"], "test_acc": t.user_attrs["test_acc"]}
+            for t in trials
+        ],
         "bo_seconds": [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs],
     }
 
@@ -52,6 +54,10 @@ def regret_curves(queries: Sequence[dict[str, float]], best: dict[str, float]) -
     test = np.array([q["test_acc"] for q in queries])
     incumbent = np.array([int(np.argmax(valid[: i + 1])) for i in range(len(valid))])
     return best["valid_acc"] - np.maximum.accumulate(valid), best["test_acc"] - test[incumbent]
+
+
+def _stderr(a: np.ndarray) -> float:
+    return float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0
 
 
 def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS) -> dict[str, Any]:
@@ -65,9 +71,13 @@ def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS)
             v = np.array([c[0][k - 1] for c in curves if len(c[0]) >= k])
             t = np.array([c[1][k - 1] for c in curves if len(c[1]) >= k])
             if len(v):
-                se = (lambda a: float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0)
-                stats[k] = {"valid": float(v.mean()), "valid_se": se(v), "test": float(t.mean()), "test_se": se(t),
-                            "n": len(v)}
+                stats[k] = {
+                    "valid": float(v.mean()),
+                    "valid_se": _stderr(v),
+                    "test": float(t.mean()),
+                    "test_se": _stderr(t),
+                    "n": len(v),
+                }
         bo = [s for r in runs for s in r["bo_seconds"]]
         out[method] = {"checkpoints": stats, "bo_seconds_mean": float(np.mean(bo)) if bo else None}
     return out
@@ -76,14 +86,25 @@ def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS)
 def markdown_table(results: dict[str, Any], summary: dict[str, Any]) -> str:
     """Return results.md: mean ± s.e. regret per method and checkpoint."""
     ks = sorted({k for s in summary.values() for k in s["checkpoints"]})
-    lines = [f"# {results['space']} / {results['dataset']}: regret (percentage points), "
-             f"mean ± s.e. over {results['n_seeds']} seeds", ""]
+    lines = [
+        f"# {results['space']} / {results['dataset']}: regret (percentage points), "
+        f"mean ± s.e. over {results['n_seeds']} seeds",
+        "",
+    ]
     for kind, title in (("valid", "Validation regret"), ("test", "Test regret of the best-by-validation architecture")):
-        lines += [f"## {title}", "", "| method | " + " | ".join(f"{k} queries" for k in ks) + " |",
-                  "|---" * (len(ks) + 1) + "|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| method | " + " | ".join(f"{k} queries" for k in ks) + " |",
+            "|---" * (len(ks) + 1) + "|",
+        ]
         for method, s in summary.items():
-            cells = [f"{s['checkpoints'][k][kind]:.3f} ± {s['checkpoints'][k][kind + '_se']:.3f}"
-                     if k in s["checkpoints"] else "" for k in ks]
+            cells = [
+                f"{s['checkpoints'][k][kind]:.3f} ± {s['checkpoints'][k][kind + '_se']:.3f}"
+                if k in s["checkpoints"]
+                else ""
+                for k in ks
+            ]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines.append("")
     timed = {m: s["bo_seconds_mean"] for m, s in summary.items() if s["bo_seconds_mean"] is not None}
@@ -104,7 +125,7 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
     for method, runs in results["runs"].items():
         curves = np.array([regret_curves(r["queries"], results["table_best"])[0] for r in runs])
         mean = curves.mean(axis=0)
-        se = curves.std(axis=0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
+        se = np.array([_stderr(c) for c in curves.T])
         x = np.arange(1, len(mean) + 1)
         ax.plot(x, mean, label=method)
         ax.fill_between(x, mean - se, mean + se, alpha=0.2)
@@ -118,9 +139,18 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def run_benchmark(space_name: str, dataset: str, methods: Sequence[str], *, seeds: Iterable[int], budget: int,
-                  out_dir: str | os.PathLike, workers: int | None = None,
-                  sampler_options: dict[str, Any] | None = None, progress: bool = True) -> dict[str, Any]:
+def run_benchmark(
+    space_name: str,
+    dataset: str,
+    methods: Sequence[str],
+    *,
+    seeds: Iterable[int],
+    budget: int,
+    out_dir: str | os.PathLike,
+    workers: int | None = None,
+    sampler_options: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Run every method on every seed (in parallel processes); write and return the results."""
     from tqdm.auto import tqdm
 
@@ -136,8 +166,12 @@ def run_benchmark(space_name: str, dataset: str, methods: Sequence[str], *, seed
         futures = [pool.submit(run_one, *job) for job in jobs]
         runs = [f.result() for f in tqdm(futures, desc=f"benchmark {dataset}", unit="run", disable=not progress)]
     results = {
-        "space": space_name, "dataset": dataset, "budget": budget, "n_seeds": len(seeds),
-        "sampler_options": sampler_options, "table_best": get_space(space_name, dataset).best(),
+        "space": space_name,
+        "dataset": dataset,
+        "budget": budget,
+        "n_seeds": len(seeds),
+        "sampler_options": sampler_options,
+        "table_best": get_space(space_name, dataset).best(),
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
     }
     summary = summarize(results, [k for k in CHECKPOINTS if k <= budget] or [budget])

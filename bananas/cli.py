@@ -19,18 +19,24 @@ class UserError(Exception):
     """A mistake in the command line or its inputs: printed as one line, no traceback."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _int_at_least(low: int) -> Any:
+    """Return an argparse type that reads an integer >= ``low``."""
+    kind = "positive" if low == 1 else "non-negative" if low == 0 else f">= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {value}")
+        return value
+
+    return parse
 
 
-def _nonneg_int(text: str) -> int:
-    return _positive_int(str(int(text) + 1)) - 1 if text.lstrip("-").isdigit() else _positive_int(text)
+_positive_int = _int_at_least(1)
+_nonneg_int = _int_at_least(0)
 
 
 def _add_space_args(p: argparse.ArgumentParser) -> None:
@@ -48,10 +54,18 @@ def _add_bananas_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("BANANAS options")
     g.add_argument("--batch-size", type=_positive_int, default=10, help="architectures per model fit (default: 10)")
     g.add_argument("--n-init", type=_positive_int, default=10, help="random architectures first (default: 10)")
-    g.add_argument("--acquisition", default=DEFAULT_ACQUISITION, choices=[a for a in ACQUISITIONS if a != "random"],
-                   help=f"acquisition function (default: {DEFAULT_ACQUISITION})")
-    g.add_argument("--encoding", default=DEFAULT_ENCODING, choices=list(ENCODINGS),
-                   help=f"architecture encoding (default: {DEFAULT_ENCODING})")
+    g.add_argument(
+        "--acquisition",
+        default=DEFAULT_ACQUISITION,
+        choices=[a for a in ACQUISITIONS if a != "random"],
+        help=f"acquisition function (default: {DEFAULT_ACQUISITION})",
+    )
+    g.add_argument(
+        "--encoding",
+        default=DEFAULT_ENCODING,
+        choices=list(ENCODINGS),
+        help=f"architecture encoding (default: {DEFAULT_ENCODING})",
+    )
     g.add_argument("--predictor", default="mlp", choices=list(PREDICTORS), help="accuracy predictor (default: mlp)")
 
 
@@ -85,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("benchmark", help="compare methods over seeds: results.json, results.md, regret.png")
     _add_space_args(p)
-    p.add_argument("--methods", default="bananas,random,re,tpe,gp,pool-random",
-                   help=f"comma-separated, from {', '.join(METHODS)}")
+    p.add_argument(
+        "--methods", default="bananas,random,re,tpe,gp,pool-random", help=f"comma-separated, from {', '.join(METHODS)}"
+    )
     p.add_argument("--seeds", type=_positive_int, default=30, help="seeds 0..N-1 per method (default: 30)")
     p.add_argument("--budget", type=_positive_int, default=150, help="queries per run (default: 150)")
     p.add_argument("--out", default="benchmark-out", help="output folder (default: benchmark-out)")
@@ -113,8 +128,9 @@ def _open_storage(url: str) -> Any:
         return optuna.storages.get_storage(url)
     except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise UserError(f"cannot open storage {url!r}: {reason}. "
-                        "Give an Optuna storage URL, e.g. sqlite:///bananas.db") from None
+        raise UserError(
+            f"cannot open storage {url!r}: {reason}. Give an Optuna storage URL, e.g. sqlite:///bananas.db"
+        ) from None
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -136,20 +152,37 @@ def cmd_search(args: argparse.Namespace) -> None:
         nonlocal bar
         done = n_complete(study)
         if bar is None:
-            bar = tqdm(total=args.budget, initial=done - 1, desc=f"{args.method} {args.dataset}", unit="eval",
-                       disable=args.quiet)
+            bar = tqdm(
+                total=args.budget,
+                initial=done - 1,
+                desc=f"{args.method} {args.dataset}",
+                unit="eval",
+                disable=args.quiet,
+            )
         bar.update(done - bar.n)
         if done:
             bar.set_postfix(best_valid=f"{study.best_value:.2f}")
 
     try:
-        study = run_search(space, TabularEvaluator(space), method=args.method, budget=args.budget, seed=args.seed,
-                           storage=storage, study_name=study_name, sampler_options=options, callbacks=[progress])
+        study = run_search(
+            space,
+            TabularEvaluator(space),
+            method=args.method,
+            budget=args.budget,
+            seed=args.seed,
+            storage=storage,
+            study_name=study_name,
+            sampler_options=options,
+            callbacks=[progress],
+        )
     except StudyMismatch as err:
         raise UserError(str(err)) from None
     except KeyboardInterrupt:
-        print(f"\nstopped; completed trials are kept in {args.storage} (study {study_name!r}). "
-              "Run the same command again to continue.", file=sys.stderr)
+        print(
+            f"\nstopped; completed trials are kept in {args.storage} (study {study_name!r}). "
+            "Run the same command again to continue.",
+            file=sys.stderr,
+        )
         raise SystemExit(130) from None
     finally:
         if bar is not None:
@@ -165,10 +198,14 @@ def _print_summary(study: Any, space: Any, storage_url: str) -> None:
     attrs = best.user_attrs
     print(f"study      {study.study_name!r} in {storage_url}: {n_complete(study)} completed trials")
     print(f"best arch  {attrs['arch']} (trial {best.number})")
-    print(f"valid acc  {attrs['valid_acc']:.2f}%  (regret {table['valid_acc'] - attrs['valid_acc']:.2f} pp "
-          f"to the table's best {table['valid_acc']:.2f}%)")
-    print(f"test acc   {attrs['test_acc']:.2f}%  (regret {table['test_acc'] - attrs['test_acc']:.2f} pp "
-          f"to the table's best {table['test_acc']:.2f}%)")
+    print(
+        f"valid acc  {attrs['valid_acc']:.2f}%  (regret {table['valid_acc'] - attrs['valid_acc']:.2f} pp "
+        f"to the table's best {table['valid_acc']:.2f}%)"
+    )
+    print(
+        f"test acc   {attrs['test_acc']:.2f}%  (regret {table['test_acc'] - attrs['test_acc']:.2f} pp "
+        f"to the table's best {table['test_acc']:.2f}%)"
+    )
     print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
 
 
@@ -179,8 +216,16 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise UserError(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
-    run_benchmark(args.space, args.dataset, methods, seeds=range(args.seeds), budget=args.budget,
-                  out_dir=args.out, workers=args.workers, sampler_options=_sampler_options(args))
+    run_benchmark(
+        args.space,
+        args.dataset,
+        methods,
+        seeds=range(args.seeds),
+        budget=args.budget,
+        out_dir=args.out,
+        workers=args.workers,
+        sampler_options=_sampler_options(args),
+    )
 
 
 def cmd_predictor_eval(args: argparse.Namespace) -> None:
@@ -190,13 +235,19 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
     from bananas.spaces import get_space
 
     space = get_space(args.space, args.dataset)
-    rows = [predictor_eval(space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train,
-                           n_test=args.n_test, seed=s) for s in range(args.seeds)]
+    rows = [
+        predictor_eval(
+            space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train, n_test=args.n_test, seed=s
+        )
+        for s in range(args.seeds)
+    ]
     for key in ("kendall_tau", "spearman_rho"):
         vals = np.array([r[key] for r in rows])
-        print(f"{key:13s} {vals.mean():.3f} ± {vals.std(ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0:.3f}"
-              f"  ({args.predictor} + {args.encoding}, {args.n_train} train, {args.n_test} test, "
-              f"{args.dataset}, {len(vals)} seeds)")
+        print(
+            f"{key:13s} {vals.mean():.3f} ± {vals.std(ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0:.3f}"
+            f"  ({args.predictor} + {args.encoding}, {args.n_train} train, {args.n_test} test, "
+            f"{args.dataset}, {len(vals)} seeds)"
+        )
 
 
 COMMANDS = {"search": cmd_search, "benchmark": cmd_benchmark, "predictor-eval": cmd_predictor_eval}

@@ -31,5 +31,10 @@ def predictor_eval(
     X = enc.transform(archs)
     model = get_predictor(predictor, seed=seed).fit(X[:n_train], y[:n_train])
     pred = model.predict(X[n_train:]).mean(axis=0)
-    return {"encoding": encoding, "predictor": predictor, "n_train": n_train, "seed": seed,
-            **rank_correlations(y[n_train:], pred)}
+    return {
+        "encoding": encoding,
+        "predictor": predictor,
+        "n_train": n_train,
+        "seed": seed,
+        **rank_correlations(y[n_train:], pred),
+    }

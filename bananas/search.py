@@ -75,22 +75,21 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
     ``config`` is stored in the study's user attrs under ``"bananas"`` with the
     bananas version; the storage may be a URL or an Optuna storage object.
     """
-    study = optuna.create_study(
-        storage=storage, study_name=study_name, direction="maximize", load_if_exists=True
-    )
+    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
     stored = study.user_attrs.get(CONFIG_ATTR)
     if stored is None:
         if study.trials:
-            raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; "
-                                "choose another --study-name")
+            raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
         study.set_user_attr(CONFIG_ATTR, {**config, "version": __version__})
         for key in IDENTITY:
             study.set_user_attr(key, config[key])
         return study
     wrong = [f"{k} {stored.get(k)!r} (asked: {config[k]!r})" for k in IDENTITY if stored.get(k) != config[k]]
     if wrong:
-        raise StudyMismatch(f"study {study_name!r} was made for another search: {', '.join(wrong)}; "
-                            "use another --study-name or the same settings")
+        raise StudyMismatch(
+            f"study {study_name!r} was made for another search: {', '.join(wrong)}; "
+            "use another --study-name or the same settings"
+        )
     return study
 
 
@@ -134,8 +133,7 @@ def run_search(
     sampler_options = sampler_options or {}
     config = {**space.describe(), "method": method, "seed": seed, "budget": budget, **sampler_options}
     study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
-    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(),
-                       study_name, config)
+    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
     study.sampler = make_sampler(method, space, seed, **sampler_options)
     fail_stale_trials(study)
     if n_complete(study) >= budget:

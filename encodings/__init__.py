@@ -15,7 +15,7 @@ ENCODINGS: dict[str, Callable[[], Encoder]] = {
     "adjacency": AdjacencyEncoder,
     "path_adjacency": lambda: ConcatEncoder(PathEncoder(counts=True, prefixes=True), AdjacencyEncoder()),
 }
-DEFAULT_ENCODING = "path_adjacency"
+DEFAULT_ENCODING = "adjacency"
 
 __all__ = [
     "DEFAULT_ENCODING",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from bananas.encodings._base import Encoder
 
 
@@ -31,7 +30,7 @@ class AdjacencyEncoder(Encoder):
         g = self._space.graph(arch)
         total = self._n + 2
         pos = {"input": 0, "output": total - 1, **{i: i + 1 for i in range(self._n)}}
-        iu = {pair: k for k, pair in enumerate(zip(*np.triu_indices(total, k=1)))}
+        iu = {pair: k for k, pair in enumerate(zip(*np.triu_indices(total, k=1), strict=True))}
         cols = [iu[(pos[u], pos[v])] for u, v in g.edges]
         base = len(iu)
         cols += [base + i * len(self._ops) + self._ops[g.nodes[i]["op"]] for i in range(self._n)]

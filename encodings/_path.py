@@ -7,7 +7,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-
 from bananas.encodings._base import Encoder
 
 
@@ -35,18 +34,15 @@ class PathEncoder(Encoder):
 
     def _fit(self, space: Any) -> None:
         max_len = self.max_len or space.n_nodes
-        seqs = (
-            seq
-            for length in range(1, max_len + 1)
-            for seq in itertools.product(space.op_names, repeat=length)
-        )
+        seqs = (seq for length in range(1, max_len + 1) for seq in itertools.product(space.op_names, repeat=length))
         self._index = {seq: i for i, seq in enumerate(seqs)}
 
     def _features(self, arch: Any) -> tuple[np.ndarray, np.ndarray]:
         g = self._space.graph(arch)
         ops = nx.get_node_attributes(g, "op")
-        cols = [self._index.get(tuple(ops[n] for n in path[1:-1]), -1)
-                for path in nx.all_simple_paths(g, "input", "output")]
+        cols = [
+            self._index.get(tuple(ops[n] for n in path[1:-1]), -1) for path in nx.all_simple_paths(g, "input", "output")
+        ]
         if self.prefixes:
             offset = len(self._index)
             for node in g.nodes:

@@ -37,8 +37,7 @@ def test_ei_batch_is_diverse_not_top_k(rng):
 def test_pending_points_steer_the_batch(rng):
     members = np.array([[5.0, 5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 4.9], [0.0, 0.0, 4.9]])
     pool = _pool(3)
-    sel = select(TablePredictor(members), pool[[1, 2]], 1, acquisition="ei", best_f=1.0,
-                 X_pending=pool[[0]], rng=rng)
+    sel = select(TablePredictor(members), pool[[1, 2]], 1, acquisition="ei", best_f=1.0, X_pending=pool[[0]], rng=rng)
     assert sel.indices.tolist() == [1]  # pool row 1 is candidate 2: candidate 1 duplicates the pending 0
 
 

@@ -13,15 +13,18 @@ def test_regret_curves_follow_the_incumbent():
 
 
 def test_benchmark_writes_json_markdown_and_plot(tmp_path):
-    run_benchmark("nbgraph", "cora", ["random", "re"], seeds=range(3), budget=30, out_dir=tmp_path, workers=2,
-                  progress=False)
+    run_benchmark(
+        "nbgraph", "cora", ["random", "re"], seeds=range(3), budget=30, out_dir=tmp_path, workers=2, progress=False
+    )
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results["runs"]) == {"random", "re"} and len(results["runs"]["re"]) == 3
     run = results["runs"]["random"][0]
     assert len(run["queries"]) == 30 and {"arch", "valid_acc", "test_acc"} <= set(run["queries"][0])
     s = results["summary"]["random"]["checkpoints"]["25"]
-    finals = [results["table_best"]["valid_acc"] - max(q["valid_acc"] for q in r["queries"][:25])
-              for r in results["runs"]["random"]]
+    finals = [
+        results["table_best"]["valid_acc"] - max(q["valid_acc"] for q in r["queries"][:25])
+        for r in results["runs"]["random"]
+    ]
     assert np.isclose(s["valid"], np.mean(finals)) and s["n"] == 3
     md = (tmp_path / "results.md").read_text()
     assert "| random |" in md and "25 queries" in md

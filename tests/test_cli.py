@@ -8,14 +8,16 @@ from bananas.cli import main
 
 
 def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bananas.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bananas.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def test_search_end_to_end_writes_the_study_and_a_summary(tmp_path):
     db = f"sqlite:///{tmp_path}/b.db"
-    out = _bananas("search", "--dataset", "citeseer", "--budget", "25", "--seed", "3", "--storage", db,
-                   "--batch-size", "5")
+    out = _bananas(
+        "search", "--dataset", "citeseer", "--budget", "25", "--seed", "3", "--storage", db, "--batch-size", "5"
+    )
     assert out.returncode == 0, out.stderr
     assert "best arch" in out.stdout and f"optuna-dashboard {db}" in out.stdout and "regret" in out.stdout
     study = optuna.load_study(storage=db, study_name="nbgraph-citeseer-bananas-seed3")
@@ -56,9 +58,11 @@ def test_unreadable_storage_is_a_one_line_error(tmp_path):
 
 def test_a_study_of_another_dataset_is_refused_in_one_line(tmp_path):
     db = f"sqlite:///{tmp_path}/b.db"
-    assert _bananas("search", "--method", "random", "--budget", "2", "--storage", db, "--study-name", "s").returncode == 0
-    out = _bananas("search", "--method", "random", "--dataset", "cs", "--budget", "2", "--storage", db,
-                   "--study-name", "s")
+    first = _bananas("search", "--method", "random", "--budget", "2", "--storage", db, "--study-name", "s")
+    assert first.returncode == 0
+    out = _bananas(
+        "search", "--method", "random", "--dataset", "cs", "--budget", "2", "--storage", db, "--study-name", "s"
+    )
     assert out.returncode == 2 and "dataset 'cora'" in out.stderr and "Traceback" not in out.stderr
 
 

@@ -8,8 +8,12 @@ from bananas import BananasSampler
 from bananas.evaluators import TabularEvaluator
 from bananas.search import METHODS, run_search
 
-FAST_BANANAS = {"batch_size": 5, "n_startup_trials": 5, "predictor_options": {"epochs": 20},
-                "pool_kwargs": {"n_parents": 3, "n_mutations": 10, "n_random": 20}}
+FAST_BANANAS = {
+    "batch_size": 5,
+    "n_startup_trials": 5,
+    "predictor_options": {"epochs": 20},
+    "pool_kwargs": {"n_parents": 3, "n_mutations": 10, "n_random": 20},
+}
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -31,8 +35,15 @@ def test_every_method_records_a_full_search(cora, method):
 @pytest.mark.parametrize("method", ["bananas", "random", "re"])
 def test_same_seed_same_search(cora, method):
     options = FAST_BANANAS if method == "bananas" else {}
-    runs = [[t.user_attrs["arch"] for t in run_search(cora, TabularEvaluator(cora), method=method, budget=15,
-                                                     seed=7, sampler_options=options).trials] for _ in range(2)]
+    runs = [
+        [
+            t.user_attrs["arch"]
+            for t in run_search(
+                cora, TabularEvaluator(cora), method=method, budget=15, seed=7, sampler_options=options
+            ).trials
+        ]
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
 
 
@@ -55,10 +66,11 @@ def test_sampler_in_a_plain_study_with_threads_gives_no_duplicates(cora):
 
 def test_model_picks_beat_the_pool_they_come_from(cora):
     """Predictor + EI on real data: the picked batch is better than the pool it was picked from."""
-    from bananas.acquisition import select
     from bananas.encodings import get_encoder
-    from bananas.pool import candidate_pool
     from bananas.predictors import MLPEnsemble
+
+    from bananas.acquisition import select
+    from bananas.pool import candidate_pool
 
     gains = []
     for seed in range(3):

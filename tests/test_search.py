@@ -78,8 +78,7 @@ def test_trials_left_running_by_a_dead_process_are_failed_and_redone(cora, tmp_p
     study = optuna.load_study(storage=storage, study_name="k")
     orphan = study.ask()  # as if a process died mid-evaluation
     cora.suggest(orphan)
-    done = run_search(cora, TabularEvaluator(cora), method="random", budget=8, seed=0, storage=storage,
-                      study_name="k")
+    done = run_search(cora, TabularEvaluator(cora), method="random", budget=8, seed=0, storage=storage, study_name="k")
     stale = done.trials[orphan.number]
     assert stale.state == TrialState.FAIL and "RUNNING" in stale.user_attrs["fail_reason"]
     assert len(_complete(done)) == 8

@@ -92,11 +92,17 @@ class BananasSampler(SpaceSampler):
         if self._acquisition != "random":
             seed = int(self._rng.integers(2**31))
             y = np.asarray(history.values)
-            model = get_predictor(self._predictor, seed=seed, **self._predictor_options).fit(self._encoder.transform(history.archs), y)
+            model = get_predictor(self._predictor, seed=seed, **self._predictor_options)
+            model.fit(self._encoder.transform(history.archs), y)
         X_pending = self._encoder.transform(history.pending) if history.pending else None
         sel = select(
-            model, self._encoder.transform(pool), self._batch_size, acquisition=self._acquisition,
-            best_f=max(history.values), X_pending=X_pending, rng=self._rng,
+            model,
+            self._encoder.transform(pool),
+            self._batch_size,
+            acquisition=self._acquisition,
+            best_f=max(history.values),
+            X_pending=X_pending,
+            rng=self._rng,
         )
         iteration = 1 + (len(history.archs) - self._n_startup_trials) // self._batch_size
         plan = []

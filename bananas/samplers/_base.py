@@ -64,8 +64,9 @@ class SpaceSampler(BaseSampler):
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         if study._is_multi_objective():
-            warnings.warn(f"{type(self).__name__} supports single-objective studies only; "
-                          "sampling at random", stacklevel=2)
+            warnings.warn(
+                f"{type(self).__name__} supports single-objective studies only; sampling at random", stacklevel=2
+            )
             return {}
         return self._space.distributions()
 
@@ -160,4 +161,3 @@ class EvolutionSampler(SpaceSampler):
             if self._space.key(child) not in history.seen:
                 return child
         return self._random_unseen(history.seen)
-

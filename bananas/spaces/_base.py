@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import optuna
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import optuna
 
 Arch = Any  # an architecture as the space represents it (hashable, immutable)
 
@@ -96,6 +98,8 @@ class Space(ABC):
 
     def suggest(self, trial: optuna.Trial) -> Arch:
         """Return the architecture of an Optuna trial, suggesting every param."""
+        import optuna
+
         params = {}
         for name, dist in self.distributions().items():
             if isinstance(dist, optuna.distributions.IntDistribution):

@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import networkx as nx
 import numpy as np
-import optuna
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import optuna
 
 from bananas.spaces._base import TabularSpace
 
 DATASETS = (
-    "cora", "citeseer", "pubmed", "cs", "arxiv",  # development
-    "physics", "photo", "computers", "proteins",  # held out
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "arxiv",  # development
+    "physics",
+    "photo",
+    "computers",
+    "proteins",  # held out
 )
 N_NODES = 4
 
@@ -33,7 +42,7 @@ class Cell(NamedTuple):
     ops: tuple[str, ...]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(dataset: str) -> dict[int, dict[str, Any]]:
     from nas_bench_graph import light_read
 
@@ -47,9 +56,7 @@ class NBGraphSpace(TabularSpace):
 
     def __init__(self, dataset: str = "cora") -> None:
         if dataset not in DATASETS:
-            raise ValueError(
-                f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {', '.join(DATASETS)}"
-            )
+            raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
         from nas_bench_graph import gnn_list, gnn_list_proteins
 
         self.dataset = dataset
@@ -57,6 +64,8 @@ class NBGraphSpace(TabularSpace):
 
     # -- params and ids -------------------------------------------------------------
     def distributions(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        import optuna
+
         dists: dict[str, optuna.distributions.BaseDistribution] = {}
         for i in range(1, N_NODES):
             dists[f"link{i}"] = optuna.distributions.IntDistribution(0, i)
@@ -114,11 +123,13 @@ class NBGraphSpace(TabularSpace):
         return _canonical(arch)[0]
 
     def graph(self, arch: Cell) -> nx.DiGraph:
+        import networkx as nx
+
         cell = self.canonical(arch)
         g = nx.DiGraph()
         g.add_node("input", op="input")
         g.add_node("output", op="output")
-        for i, (link, op) in enumerate(zip(cell.links, cell.ops)):
+        for i, (link, op) in enumerate(zip(cell.links, cell.ops, strict=True)):
             g.add_node(i, op=op)
             g.add_edge("input" if link == 0 else link - 1, i)
         for i in range(N_NODES):

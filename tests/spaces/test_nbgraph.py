@@ -50,7 +50,7 @@ def test_isomorphic_cells_share_one_key(cora, rng):
 def _raw_graph(cell: Cell) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_node("in", op="in")
-    for i, (link, op) in enumerate(zip(cell.links, cell.ops)):
+    for i, (link, op) in enumerate(zip(cell.links, cell.ops, strict=True)):
         g.add_node(i, op=op)
         g.add_edge("in" if link == 0 else link - 1, i)
     g.add_node("out", op="out")
@@ -70,7 +70,7 @@ def test_neighbors_are_one_edit_and_valid(cora, rng):
     neigh = cora.neighbors(arch)
     assert len(neigh) == 6 + 4 * 8
     for n in neigh:
-        diff = sum(x != y for x, y in zip(arch.links + arch.ops, n.links + n.ops))
+        diff = sum(x != y for x, y in zip(arch.links + arch.ops, n.links + n.ops, strict=True))
         assert diff == 1 and cora.is_valid(n)
 
 
@@ -80,7 +80,9 @@ def test_lookup_metrics_in_percent(cora):
     assert cora.best()["valid_acc"] >= m["valid_acc"]
 
 
-@pytest.mark.parametrize("text", ["", "0-1-2|gcn-gcn-gcn", "0-1-2-9|gcn-gcn-gcn-gcn", "0-1-2-3|gcn-gcn-gcn-xyz", "junk"])
+@pytest.mark.parametrize(
+    "text", ["", "0-1-2|gcn-gcn-gcn", "0-1-2-9|gcn-gcn-gcn-gcn", "0-1-2-3|gcn-gcn-gcn-xyz", "junk"]
+)
 def test_malformed_ids_are_refused_with_a_reason(cora, text):
     with pytest.raises(ValueError, match=r"NAS-Bench-Graph|link|op"):
         cora.from_string(text)
