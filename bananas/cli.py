@@ -141,7 +141,9 @@ def cmd_search(args: argparse.Namespace) -> None:
     from bananas.search import StudyMismatch, n_complete, run_search
     from bananas.spaces import get_space
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
+    # (with a traceback on Ctrl-C) would only bury the progress bar.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     space = get_space(args.space, args.dataset)
     storage = _open_storage(args.storage)
     study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"

@@ -69,3 +69,31 @@ def test_a_study_of_another_dataset_is_refused_in_one_line(tmp_path):
 def test_help_is_fast_and_lists_commands():
     out = _bananas("--help")
     assert out.returncode == 0 and "search" in out.stdout and "benchmark" in out.stdout
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
+    import signal
+    import time
+
+    db = f"sqlite:///{tmp_path}/c.db"
+    args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "60", "--storage", db, "--quiet"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    name = "nbgraph-cora-bananas-seed0"
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until the model-based iterations have begun
+        time.sleep(0.5)
+        try:
+            if len(optuna.load_study(storage=db, study_name=name).trials) > 12:
+                break
+        except KeyError:
+            pass
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Run the same command again to continue" in err and "Traceback" not in err
+    kept = len(optuna.load_study(storage=db, study_name=name).get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    assert 0 < kept < 60
+    out = _bananas("search", "--budget", "60", "--storage", db, "--quiet")
+    assert out.returncode == 0
+    done = optuna.load_study(storage=db, study_name=name).get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(done) == 60 and len({t.user_attrs["arch"] for t in done}) == 60
