@@ -22,6 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bananas encodings predictors scripts tests
+	$(VENV)/bin/mypy bananas encodings predictors --ignore-missing-imports
 
 benchmark: $(STAMP)
 	$(VENV)/bin/bananas benchmark --space nbgraph --dataset cora --seeds 30 --budget 150 --out benchmark-out/cora

@@ -29,11 +29,11 @@ def run_one(
 
     from bananas.evaluators import TabularEvaluator
     from bananas.search import run_search
-    from bananas.spaces import get_space
+    from bananas.spaces import get_tabular_space
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = get_space(space_name, dataset)
+    space = get_tabular_space(space_name, dataset)
     options = sampler_options if method in ("bananas", "pool-random") else {}
     study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=options)
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -66,7 +66,7 @@ def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS)
     out: dict[str, Any] = {}
     for method, runs in results["runs"].items():
         curves = [regret_curves(r["queries"], best) for r in runs]
-        stats: dict[str, Any] = {}
+        stats: dict[int, Any] = {}
         for k in checkpoints:
             v = np.array([c[0][k - 1] for c in curves if len(c[0]) >= k])
             t = np.array([c[1][k - 1] for c in curves if len(c[1]) >= k])
@@ -154,7 +154,7 @@ def run_benchmark(
     """Run every method on every seed (in parallel processes); write and return the results."""
     from tqdm.auto import tqdm
 
-    from bananas.spaces import get_space
+    from bananas.spaces import get_tabular_space
 
     seeds = list(seeds)
     sampler_options = sampler_options or {}
@@ -171,7 +171,7 @@ def run_benchmark(
         "budget": budget,
         "n_seeds": len(seeds),
         "sampler_options": sampler_options,
-        "table_best": get_space(space_name, dataset).best(),
+        "table_best": get_tabular_space(space_name, dataset).best(),
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
     }
     summary = summarize(results, [k for k in CHECKPOINTS if k <= budget] or [budget])

@@ -139,12 +139,12 @@ def cmd_search(args: argparse.Namespace) -> None:
 
     from bananas.evaluators import TabularEvaluator
     from bananas.search import StudyMismatch, n_complete, run_search
-    from bananas.spaces import get_space
+    from bananas.spaces import get_tabular_space
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
     # (with a traceback on Ctrl-C) would only bury the progress bar.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = get_space(args.space, args.dataset)
+    space = get_tabular_space(args.space, args.dataset)
     storage = _open_storage(args.storage)
     study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"
     options = _sampler_options(args) if args.method in ("bananas", "pool-random") else {}
@@ -234,9 +234,9 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
     import numpy as np
 
     from bananas.predictor_eval import predictor_eval
-    from bananas.spaces import get_space
+    from bananas.spaces import get_tabular_space
 
-    space = get_space(args.space, args.dataset)
+    space = get_tabular_space(args.space, args.dataset)
     rows = [
         predictor_eval(
             space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train, n_test=args.n_test, seed=s

@@ -16,23 +16,24 @@ class AdjacencyEncoder(Encoder):
         super().__init__()
         self._n = 0
         self._ops: dict[str, int] = {}
+        self._pos: dict[Any, int] = {}
+        self._pairs: dict[tuple[int, int], int] = {}
 
     @property
     def n_features(self) -> int:
-        total = self._n + 2
-        return total * (total - 1) // 2 + self._n * len(self._ops)
+        return len(self._pairs) + self._n * len(self._ops)
 
     def _fit(self, space: Any) -> None:
         self._n = space.n_nodes
         self._ops = {op: i for i, op in enumerate(space.op_names)}
+        total = self._n + 2
+        self._pos = {"input": 0, "output": total - 1, **{i: i + 1 for i in range(self._n)}}
+        self._pairs = {(i, j): k for k, (i, j) in enumerate((i, j) for i in range(total) for j in range(i + 1, total))}
 
     def _features(self, arch: Any) -> tuple[np.ndarray, np.ndarray]:
         g = self._space.graph(arch)
-        total = self._n + 2
-        pos = {"input": 0, "output": total - 1, **{i: i + 1 for i in range(self._n)}}
-        iu = {pair: k for k, pair in enumerate(zip(*np.triu_indices(total, k=1), strict=True))}
-        cols = [iu[(pos[u], pos[v])] for u, v in g.edges]
-        base = len(iu)
+        cols = [self._pairs[(self._pos[u], self._pos[v])] for u, v in g.edges]
+        base = len(self._pairs)
         cols += [base + i * len(self._ops) + self._ops[g.nodes[i]["op"]] for i in range(self._n)]
         c = np.asarray(sorted(cols), dtype=np.int64)
         return c, np.ones(len(c))

@@ -100,12 +100,14 @@ class Space(ABC):
         """Return the architecture of an Optuna trial, suggesting every param."""
         import optuna
 
-        params = {}
+        params: dict[str, Any] = {}
         for name, dist in self.distributions().items():
             if isinstance(dist, optuna.distributions.IntDistribution):
                 params[name] = trial.suggest_int(name, dist.low, dist.high)
-            else:
+            elif isinstance(dist, optuna.distributions.CategoricalDistribution):
                 params[name] = trial.suggest_categorical(name, dist.choices)
+            else:
+                raise TypeError(f"{type(self).__name__}: no suggest for {type(dist).__name__} {name!r}")
         return self.from_params(params)
 
     def unique(self, archs: Iterable[Arch], exclude: Iterable[Hashable] = ()) -> list[Arch]:
