@@ -120,6 +120,7 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for method, runs in results["runs"].items():
@@ -130,6 +131,8 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
         ax.plot(x, mean, label=method)
         ax.fill_between(x, mean - se, mean + se, alpha=0.2)
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.ScalarFormatter())
     ax.set_xlabel("queries")
     ax.set_ylabel("validation regret (pp)")
     ax.set_title(f"{results['space']} / {results['dataset']} ({results['n_seeds']} seeds)")

@@ -66,11 +66,10 @@ def test_sampler_in_a_plain_study_with_threads_gives_no_duplicates(cora):
 
 def test_model_picks_beat_the_pool_they_come_from(cora):
     """Predictor + EI on real data: the picked batch is better than the pool it was picked from."""
-    from bananas.encodings import get_encoder
-    from bananas.predictors import MLPEnsemble
-
     from bananas.acquisition import select
+    from bananas.encodings import get_encoder
     from bananas.pool import candidate_pool
+    from bananas.predictors import MLPEnsemble
 
     gains = []
     for seed in range(3):

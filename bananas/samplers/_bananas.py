@@ -81,11 +81,15 @@ class BananasSampler(SpaceSampler):
             self._queue = self._plan(history)
         return self._random_unseen(history.seen)
 
+    def _candidates(self, history: History) -> list[Any]:
+        """Return the candidate pool: untried mutations of the best plus random architectures."""
+        exclude = history.seen | {self._space.key(a) for a in history.pending}
+        return candidate_pool(self._space, history.best_first(), exclude, self._rng, **self._pool_kwargs)
+
     def _plan(self, history: History) -> list[tuple[Any, dict[str, Any]]]:
         """Fit the predictor and pick the next batch; return (arch, user attrs) per pick."""
         start = time.perf_counter()
-        exclude = history.seen | {self._space.key(a) for a in history.pending}
-        pool = candidate_pool(self._space, history.best_first(), exclude, self._rng, **self._pool_kwargs)
+        pool = self._candidates(history)
         if not pool:
             return []
         model = None

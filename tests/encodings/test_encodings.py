@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from bananas.encodings import ENCODINGS, AdjacencyEncoder, PathEncoder, get_encoder
 
+from bananas.encodings import ENCODINGS, AdjacencyEncoder, PathEncoder, get_encoder
 from bananas.spaces import Cell
 
 CHAIN = Cell((0, 1, 2, 3), ("gcn", "gat", "sage", "fc"))  # input-gcn-gat-sage-fc-output

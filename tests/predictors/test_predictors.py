@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from bananas.predictors import GPPredictor, MLPEnsemble, get_predictor, rank_correlations
 
 
