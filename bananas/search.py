@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 from bananas._version import __version__
 from bananas.evaluators import Result
 from bananas.samplers import BananasSampler, EvolutionSampler, RandomSearchSampler
+from bananas.samplers._base import FAIL_REASON, RETRY
 from bananas.spaces import Space
 
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
@@ -60,7 +61,7 @@ def make_objective(space: Space, evaluator: Any) -> Callable[[optuna.Trial], flo
         result: Result = evaluator.evaluate(arch)
         trial.set_user_attr("cost_seconds", result.cost)
         if not result.ok:
-            trial.set_user_attr("fail_reason", result.reason)
+            trial.set_user_attr(FAIL_REASON, result.reason)
             raise EvaluationFailed(result.reason)
         for name, value in result.metrics.items():
             trial.set_user_attr(name, value)
@@ -93,13 +94,28 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
     return study
 
 
-def fail_stale_trials(study: optuna.Study) -> int:
-    """Mark trials left RUNNING (by a process that died) as FAIL with a reason; return how many."""
-    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    for t in stale:
-        study._storage.set_trial_user_attr(t._trial_id, "fail_reason", "left RUNNING by a process that stopped")
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-    return len(stale)
+def requeue_interrupted(study: optuna.Study) -> int:
+    """Fail and re-enqueue trials whose evaluation never finished; return how many.
+
+    Trials left RUNNING (by a process that died or was killed) and FAIL trials
+    without a ``fail_reason`` (stopped by Ctrl-C) get ``fail_reason`` and
+    ``retry`` attrs, and their params are enqueued so the next trials evaluate
+    those architectures again. Only for a study that one process works on
+    (``bananas search``): there, a RUNNING trial at start-up is an orphan.
+    """
+    count = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.FAIL)):
+        if t.state == TrialState.FAIL and (FAIL_REASON in t.user_attrs or t.user_attrs.get(RETRY)):
+            continue
+        reason = "left RUNNING by a process that stopped" if t.state == TrialState.RUNNING else "interrupted"
+        study._storage.set_trial_user_attr(t._trial_id, FAIL_REASON, reason)
+        study._storage.set_trial_user_attr(t._trial_id, RETRY, True)
+        if t.state == TrialState.RUNNING:
+            study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        if t.params:
+            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+        count += 1
+    return count
 
 
 def n_complete(study: optuna.Study) -> int:
@@ -135,7 +151,7 @@ def run_search(
     study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
     study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
     study.sampler = make_sampler(method, space, seed, **sampler_options)
-    fail_stale_trials(study)
+    requeue_interrupted(study)
     if n_complete(study) >= budget:
         return study
     max_failures = budget if max_failures is None else max_failures

@@ -82,3 +82,39 @@ def test_trials_left_running_by_a_dead_process_are_failed_and_redone(cora, tmp_p
     stale = done.trials[orphan.number]
     assert stale.state == TrialState.FAIL and "RUNNING" in stale.user_attrs["fail_reason"]
     assert len(_complete(done)) == 8
+    redone = [t for t in _complete(done) if t.params == stale.params]
+    assert len(redone) == 1 and redone[0].number > stale.number  # its architecture was evaluated again
+
+
+def test_sigkill_mid_run_then_the_same_command_finishes_the_budget(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = f"sqlite:///{tmp_path}/k.db"
+    name = "nbgraph-cora-bananas-seed0"
+    args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "50", "--storage", db, "--quiet"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.2)
+        try:
+            if len(optuna.load_study(storage=db, study_name=name).trials) > 15:
+                break
+        except KeyError:
+            pass
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    before = {t.number: t for t in optuna.load_study(storage=db, study_name=name).trials}
+    kept = {n: t.params for n, t in before.items() if t.state == TrialState.COMPLETE}
+    assert 0 < len(kept) < 50
+    out = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    after = optuna.load_study(storage=db, study_name=name)
+    done = _complete(after)
+    assert len(done) == 50 and len({t.user_attrs["arch"] for t in done}) == 50
+    assert all(after.trials[n].params == p for n, p in kept.items())  # nothing recorded was lost
+    for n, t in before.items():
+        if t.state == TrialState.RUNNING:
+            assert after.trials[n].state == TrialState.FAIL and after.trials[n].user_attrs["retry"]

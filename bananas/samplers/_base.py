@@ -26,7 +26,8 @@ from bananas.spaces import Space
 @dataclass
 class History:
     """What a proposal may read: evaluated architectures with their values (higher is
-    better, in trial order), those under evaluation, and every canonical key tried."""
+    better, in trial order), those under evaluation, and the canonical keys never to
+    propose again (evaluated, running, or failed in evaluation)."""
 
     archs: list[Any] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
@@ -37,6 +38,16 @@ class History:
         """Return the evaluated architectures sorted from best to worst."""
         order = np.argsort(-np.asarray(self.values), kind="stable")
         return [self.archs[i] for i in order]
+
+
+FAIL_REASON = "fail_reason"
+RETRY = "retry"
+
+
+def failed_evaluation(trial: FrozenTrial) -> bool:
+    """Whether a FAIL trial's evaluation itself failed (never proposed again), as opposed to a
+    trial interrupted by Ctrl-C or left RUNNING by a killed process (``retry`` set; evaluated again)."""
+    return FAIL_REASON in trial.user_attrs and not trial.user_attrs.get(RETRY, False)
 
 
 class SpaceSampler(BaseSampler):
@@ -93,13 +104,16 @@ class SpaceSampler(BaseSampler):
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
-            if all(n in t.params for n in names):
-                arch = self._space.from_params(t.params)
+            params = t.params if t.state != TrialState.WAITING else t.system_attrs.get("fixed_params", {})
+            if all(n in params for n in names):
+                arch = self._space.from_params(params)
                 self._handed_out.pop(t.number, None)
             elif t.state == TrialState.RUNNING and t.number in self._handed_out:
                 arch = self._handed_out[t.number]
             else:
                 continue
+            if t.state == TrialState.FAIL and not failed_evaluation(t):
+                continue  # interrupted, not failed: its architecture is evaluated again
             history.seen.add(self._space.key(arch))
             if t.state == TrialState.COMPLETE and t.value is not None:
                 history.archs.append(arch)
