@@ -95,7 +95,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
     p.add_argument("--study-name", help="study name (default: SPACE-DATASET-METHOD-seedSEED)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--warm-start",
+        metavar="SOURCE",
+        help="prior evaluations: a JSONL log from 'bananas export', or a storage URL (with --warm-start-study). "
+        "Same dataset: they are observations; another dataset: the best of them are evaluated first",
+    )
+    p.add_argument("--warm-start-study", metavar="NAME", help="study name in the --warm-start storage")
+    p.add_argument("--skip-malformed", action="store_true", help="skip malformed lines of a --warm-start log")
     _add_bananas_args(p)
+
+    p = sub.add_parser("export", help="write a study's evaluations as JSONL (schema: bananas.logs)")
+    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    p.add_argument("--study-name", required=True)
+    p.add_argument("--out", required=True, help="the JSONL file to write")
+
+    p = sub.add_parser("import", help="add the evaluations of a JSONL log to a study (created if missing)")
+    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    p.add_argument("--study-name", required=True)
+    p.add_argument("--log", required=True, help="the JSONL file to read")
+    p.add_argument("--skip-malformed", action="store_true", help="import the good lines, report the others")
 
     p = sub.add_parser("benchmark", help="compare methods over seeds: results.json, results.md, regret.png")
     _add_space_args(p)
@@ -138,7 +157,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from bananas.evaluators import TabularEvaluator
-    from bananas.search import StudyMismatch, n_complete, run_search
+    from bananas.search import StudyMismatch, load_warm_start, n_complete, run_search
     from bananas.spaces import get_tabular_space
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
@@ -165,6 +184,12 @@ def cmd_search(args: argparse.Namespace) -> None:
         if done:
             bar.set_postfix(best_valid=f"{study.best_value:.2f}")
 
+    warm_start = None
+    if args.warm_start:
+        try:
+            warm_start = load_warm_start(args.warm_start, args.warm_start_study, skip_malformed=args.skip_malformed)
+        except (OSError, KeyError, ValueError) as err:
+            raise UserError(f"cannot warm-start from {args.warm_start!r}: {err}") from None
     try:
         study = run_search(
             space,
@@ -176,8 +201,9 @@ def cmd_search(args: argparse.Namespace) -> None:
             study_name=study_name,
             sampler_options=options,
             callbacks=[progress],
+            warm_start=warm_start,
         )
-    except StudyMismatch as err:
+    except (StudyMismatch, ValueError) as err:
         raise UserError(str(err)) from None
     except KeyboardInterrupt:
         print(
@@ -193,12 +219,19 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 
 def _print_summary(study: Any, space: Any, storage_url: str) -> None:
+    from optuna.trial import TrialState
+
     from bananas.search import n_complete
 
     best = study.best_trial
     table = space.best()
     attrs = best.user_attrs
-    print(f"study      {study.study_name!r} in {storage_url}: {n_complete(study)} completed trials")
+    own = n_complete(study)
+    warm = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) - own
+    print(
+        f"study      {study.study_name!r} in {storage_url}: {own} completed trials"
+        + (f" (+{warm} from the warm start)" if warm else "")
+    )
     print(f"best arch  {attrs['arch']} (trial {best.number})")
     print(
         f"valid acc  {attrs['valid_acc']:.2f}%  (regret {table['valid_acc'] - attrs['valid_acc']:.2f} pp "
@@ -252,7 +285,63 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
         )
 
 
-COMMANDS = {"search": cmd_search, "benchmark": cmd_benchmark, "predictor-eval": cmd_predictor_eval}
+def _load_bananas_study(storage_url: str, study_name: str) -> tuple[Any, Any]:
+    """Return (study, space) of an existing bananas study; UserError otherwise."""
+    import optuna
+
+    from bananas.search import CONFIG_ATTR
+    from bananas.spaces import get_space
+
+    try:
+        study = optuna.load_study(storage=_open_storage(storage_url), study_name=study_name)
+    except KeyError:
+        raise UserError(f"no study {study_name!r} in {storage_url}") from None
+    if CONFIG_ATTR not in study.user_attrs:
+        raise UserError(f"study {study_name!r} was not made by bananas")
+    return study, get_space(study.user_attrs["space"], study.user_attrs["dataset"])
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from bananas.logs import export_study
+
+    study, space = _load_bananas_study(args.storage, args.study_name)
+    n = export_study(study, space, args.out)
+    print(f"wrote {n} evaluations of study {args.study_name!r} to {args.out}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    import optuna
+
+    from bananas.logs import LogError, read_log, records_to_trials
+    from bananas.search import open_study
+    from bananas.spaces import get_space
+
+    try:
+        records = read_log(args.log, skip_malformed=args.skip_malformed)
+    except (OSError, LogError) as err:
+        raise UserError(str(err)) from None
+    if not records:
+        raise UserError(f"{args.log} holds no evaluations")
+    space = get_space(records[0]["space"], records[0]["dataset"])
+    if any((r["space"], r["dataset"]) != (space.name, space.dataset) for r in records):
+        raise UserError(f"{args.log} mixes spaces or datasets; import one search per study")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    config = {**space.describe(), "method": "import", "seed": None}
+    try:
+        study = open_study(_open_storage(args.storage), args.study_name, config)
+        study.add_trials(records_to_trials(records, space))
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    print(f"imported {len(records)} evaluations into study {args.study_name!r} in {args.storage}")
+
+
+COMMANDS = {
+    "search": cmd_search,
+    "export": cmd_export,
+    "import": cmd_import,
+    "benchmark": cmd_benchmark,
+    "predictor-eval": cmd_predictor_eval,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,11 +9,11 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
 from optuna.samplers import BaseSampler
-from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 from bananas._version import __version__
@@ -23,6 +23,7 @@ from bananas.samplers._base import FAIL_REASON, RETRY
 from bananas.spaces import Space
 
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
+WARM_START = "warm_start"
 CONFIG_ATTR = "bananas"
 IDENTITY = ("space", "dataset", "method")
 
@@ -119,8 +120,72 @@ def requeue_interrupted(study: optuna.Study) -> int:
 
 
 def n_complete(study: optuna.Study) -> int:
-    """Return the number of COMPLETE trials of ``study``."""
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    """Return the number of COMPLETE trials of ``study`` that this search evaluated (not warm-start ones)."""
+    return sum(WARM_START not in t.user_attrs for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+@dataclass
+class WarmStart:
+    """Evaluations from an earlier search (``bananas.logs`` records) and where they came from.
+
+    Same space and dataset: the prior COMPLETE evaluations are added to the
+    study once, as trials with user attr ``warm_start`` (the source); they are
+    observations, never evaluated again, and not counted in the budget.
+    Another dataset of the same space (transfer): the best prior architectures
+    form the initial design instead of random ones; the prior values are never
+    observations of the new task.
+    """
+
+    source: str
+    records: list[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        if not self.records:
+            raise ValueError(f"warm start {self.source!r} holds no evaluations")
+        self.space = self.records[0]["space"]
+        self.dataset = self.records[0]["dataset"]
+        if any((r["space"], r["dataset"]) != (self.space, self.dataset) for r in self.records):
+            raise ValueError(f"warm start {self.source!r} mixes spaces or datasets")
+
+    def transfers_to(self, space: Space) -> bool:
+        """Whether these records come from another dataset of ``space`` (ValueError for another space)."""
+        if self.space != space.name:
+            raise ValueError(f"warm start {self.source!r} is of space {self.space!r}, not {space.name!r}")
+        return self.dataset != space.dataset
+
+    def initial_design(self, space: Space, n: int) -> list[str]:
+        """Return the ids of the ``n`` best distinct prior architectures, best first."""
+        done = sorted((r for r in self.records if r["state"] == "COMPLETE"), key=lambda r: -r["value"])
+        archs = space.unique(space.from_string(r["arch"]) for r in done)
+        return [space.to_string(a) for a in archs[:n]]
+
+    def add_observations(self, study: optuna.Study, space: Space) -> None:
+        """Add the prior COMPLETE evaluations to ``study`` (once per source)."""
+        if any(t.user_attrs.get(WARM_START) == self.source for t in study.get_trials(deepcopy=False)):
+            return
+        from bananas.logs import records_to_trials
+
+        trials = records_to_trials([r for r in self.records if r["state"] == "COMPLETE"], space)
+        for t in trials:
+            t.set_user_attr(WARM_START, self.source)
+        study.add_trials(trials)
+
+
+def load_warm_start(source: str, study_name: str | None = None, *, skip_malformed: bool = False) -> WarmStart:
+    """Read prior evaluations from a JSONL log (``bananas export``) or an Optuna storage URL + study name."""
+    from bananas.logs import read_log, trial_record
+    from bananas.spaces import get_space
+
+    if "://" not in source:
+        return WarmStart(source, read_log(source, skip_malformed=skip_malformed))
+    if not study_name:
+        raise ValueError("a warm start from a storage URL needs the study name (--warm-start-study)")
+    study = optuna.load_study(storage=source, study_name=study_name)
+    if CONFIG_ATTR not in study.user_attrs:
+        raise StudyMismatch(f"study {study_name!r} was not made by bananas; export it to JSONL first")
+    space = get_space(study.user_attrs["space"], study.user_attrs["dataset"])
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return WarmStart(f"{study_name}", [trial_record(t, space) for t in trials if WARM_START not in t.user_attrs])
 
 
 def run_search(
@@ -135,6 +200,7 @@ def run_search(
     sampler_options: dict[str, Any] | None = None,
     callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
     max_failures: int | None = None,
+    warm_start: WarmStart | None = None,
 ) -> optuna.Study:
     """Run (or continue) a search until the study holds ``budget`` completed trials; return the study.
 
@@ -145,27 +211,35 @@ def run_search(
         callbacks: called after each trial, as in ``Study.optimize``.
         max_failures: stop with RuntimeError after this many failed evaluations
             in this run (default: the budget).
+        warm_start: prior evaluations (see ``WarmStart``); the budget counts only
+            this search's own evaluations.
     """
-    sampler_options = sampler_options or {}
+    sampler_options = dict(sampler_options or {})
+    if warm_start is not None and warm_start.transfers_to(space):
+        sampler_options["initial_design"] = warm_start.initial_design(
+            space, sampler_options.get("n_startup_trials", 10)
+        )
     config = {**space.describe(), "method": method, "seed": seed, "budget": budget, **sampler_options}
     study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
     study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
     study.sampler = make_sampler(method, space, seed, **sampler_options)
+    if warm_start is not None and not warm_start.transfers_to(space):
+        warm_start.add_observations(study, space)
     requeue_interrupted(study)
     if n_complete(study) >= budget:
         return study
     max_failures = budget if max_failures is None else max_failures
     failures = 0
 
-    def stop_on_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    def stop_at_budget_or_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         nonlocal failures
         failures += trial.state == TrialState.FAIL
-        if failures > max_failures:
+        if failures > max_failures or n_complete(study) >= budget:
             study.stop()
 
     study.optimize(
         make_objective(space, evaluator),
-        callbacks=[MaxTrialsCallback(budget, states=(TrialState.COMPLETE,)), stop_on_failures, *(callbacks or [])],
+        callbacks=[stop_at_budget_or_failures, *(callbacks or [])],
         catch=(EvaluationFailed,),
     )
     if failures > max_failures:

@@ -38,6 +38,8 @@ class BananasSampler(SpaceSampler):
             (``"random"`` drops the model: the pool-random baseline).
         predictor_options: passed to the predictor's constructor (e.g. ``n_members``).
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
+        initial_design: architecture ids (``space.to_string``) evaluated first in the
+            random start, e.g. the best of a search on another dataset (transfer).
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class BananasSampler(SpaceSampler):
         predictor_options: dict[str, Any] | None = None,
         acquisition: str = DEFAULT_ACQUISITION,
         pool_kwargs: dict[str, Any] | None = None,
+        initial_design: list[str] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed)
         if acquisition not in ACQUISITIONS:
@@ -67,10 +70,14 @@ class BananasSampler(SpaceSampler):
         self._batch_size = batch_size
         self._pool_kwargs = pool_kwargs or {}
         self._queue: list[tuple[Any, dict[str, Any]]] = []
+        self._initial_design = [space.from_string(a) for a in initial_design or []]
 
     def _propose(self, history: History, study: Study, trial: FrozenTrial) -> Any:
         if len(history.archs) < self._n_startup_trials:
             self._set_attrs(study, trial, {"iteration": 0})
+            for arch in self._initial_design:
+                if self._space.key(arch) not in history.seen:
+                    return arch
             return self._random_unseen(history.seen)
         for _ in range(2):
             while self._queue:

@@ -1,0 +1,133 @@
+"""Search logs as JSONL, for exchange with other tools (the study stays the state).
+
+One JSON object per line, one line per evaluation (schema 1)::
+
+    {"schema": 1, "space": "nbgraph", "dataset": "cora", "arch": "0-0-1-2|gcn-gat-sage-fc",
+     "params": {"link1": 0, ...}, "state": "COMPLETE", "value": 80.1,
+     "metrics": {"valid_acc": 80.1, "test_acc": 81.0, ...}, "fail_reason": null,
+     "number": 7, "datetime_start": "2026-11-24T05:00:00", "datetime_complete": "..."}
+
+``state`` is ``COMPLETE`` or ``FAIL``; ``value`` is null for FAIL.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from bananas.spaces import Space
+
+SCHEMA = 1
+METRICS = ("valid_acc", "test_acc", "latency", "params_m")
+REQUIRED = {"schema": int, "space": str, "dataset": str, "arch": str, "state": str}
+
+
+class LogError(ValueError):
+    """A log with malformed lines; ``errors`` lists ``(line number, problem)``."""
+
+    def __init__(self, path: str, errors: list[tuple[int, str]]) -> None:
+        self.errors = errors
+        shown = "; ".join(f"line {n}: {msg}" for n, msg in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(
+            f"{path}: {len(errors)} malformed line(s): {shown}{more}. "
+            "Fix them, or pass --skip-malformed to import the rest"
+        )
+
+
+def trial_record(trial: optuna.trial.FrozenTrial, space: Space) -> dict[str, Any]:
+    """Return the log record of one finished trial."""
+    attrs = trial.user_attrs
+    return {
+        "schema": SCHEMA,
+        **space.describe(),
+        "arch": attrs.get("arch") or space.to_string(space.from_params(trial.params)),
+        "params": trial.params,
+        "state": trial.state.name,
+        "value": trial.value,
+        "metrics": {k: attrs[k] for k in METRICS if k in attrs},
+        "fail_reason": attrs.get("fail_reason"),
+        "number": trial.number,
+        "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
+        "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
+    }
+
+
+def export_study(study: optuna.Study, space: Space, path: str | Path) -> int:
+    """Write every COMPLETE and FAIL trial of ``study`` to ``path``; return how many."""
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
+    with open(path, "w") as f:
+        for t in trials:
+            f.write(json.dumps(trial_record(t, space)) + "\n")
+    return len(trials)
+
+
+def _check(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for key, kind in REQUIRED.items():
+        if not isinstance(record.get(key), kind):
+            return f"{key!r} missing or not {kind.__name__}"
+    if record["schema"] != SCHEMA:
+        return f"schema {record['schema']} (this bananas reads {SCHEMA})"
+    if record["state"] not in ("COMPLETE", "FAIL"):
+        return f"state {record['state']!r} (expected COMPLETE or FAIL)"
+    if record["state"] == "COMPLETE" and not isinstance(record.get("value"), (int, float)):
+        return "a COMPLETE record needs a numeric 'value'"
+    return None
+
+
+def read_log(path: str | Path, *, skip_malformed: bool = False) -> list[dict[str, Any]]:
+    """Return the records of a JSONL log.
+
+    Raises ``LogError`` naming every malformed line by number, unless
+    ``skip_malformed``: then those lines are reported on stderr and left out.
+    """
+    records, errors = [], []
+    with open(path) as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                errors.append((number, f"not JSON ({err.msg})"))
+                continue
+            problem = _check(record)
+            if problem:
+                errors.append((number, problem))
+            else:
+                records.append(record)
+    if errors and not skip_malformed:
+        raise LogError(str(path), errors)
+    for number, problem in errors:
+        print(f"{path}: skipped line {number}: {problem}", file=sys.stderr)
+    return records
+
+
+def records_to_trials(records: Iterable[dict[str, Any]], space: Space) -> list[optuna.trial.FrozenTrial]:
+    """Return finished Optuna trials (not yet in any study) for log records of ``space``."""
+    distributions = space.distributions()
+    trials = []
+    for r in records:
+        arch = space.from_string(r["arch"])
+        complete = r["state"] == "COMPLETE"
+        attrs = {"arch": space.to_string(arch), **r.get("metrics", {})}
+        if not complete:
+            attrs["fail_reason"] = r.get("fail_reason") or "failed (imported)"
+        trials.append(
+            optuna.trial.create_trial(
+                params=space.to_params(arch),
+                distributions=distributions,
+                value=r["value"] if complete else None,
+                state=TrialState.COMPLETE if complete else TrialState.FAIL,
+                user_attrs=attrs,
+            )
+        )
+    return trials
