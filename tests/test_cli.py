@@ -13,6 +13,21 @@ def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
+def wait_for_trials(storage: str, study_name: str, n: int, timeout: float = 120) -> None:
+    """Wait until the study holds more than ``n`` trials (a search runs in another process)."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(0.2)
+        try:
+            if len(optuna.load_study(storage=storage, study_name=study_name).trials) > n:
+                return
+        except KeyError:
+            pass
+    raise AssertionError(f"{study_name} did not reach {n} trials in {timeout} s")
+
+
 def test_search_end_to_end_writes_the_study_and_a_summary(tmp_path):
     db = f"sqlite:///{tmp_path}/b.db"
     out = _bananas(
@@ -73,20 +88,12 @@ def test_help_is_fast_and_lists_commands():
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     import signal
-    import time
 
     db = f"sqlite:///{tmp_path}/c.db"
     args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "60", "--storage", db, "--quiet"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     name = "nbgraph-cora-bananas-seed0"
-    deadline = time.time() + 120
-    while time.time() < deadline:  # wait until the model-based iterations have begun
-        time.sleep(0.5)
-        try:
-            if len(optuna.load_study(storage=db, study_name=name).trials) > 12:
-                break
-        except KeyError:
-            pass
+    wait_for_trials(db, name, 12)  # the model-based iterations have begun
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

@@ -90,20 +90,14 @@ def test_sigkill_mid_run_then_the_same_command_finishes_the_budget(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
+
+    from tests.test_cli import wait_for_trials
 
     db = f"sqlite:///{tmp_path}/k.db"
     name = "nbgraph-cora-bananas-seed0"
     args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "50", "--storage", db, "--quiet"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        time.sleep(0.2)
-        try:
-            if len(optuna.load_study(storage=db, study_name=name).trials) > 15:
-                break
-        except KeyError:
-            pass
+    wait_for_trials(db, name, 15)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     before = {t.number: t for t in optuna.load_study(storage=db, study_name=name).trials}
