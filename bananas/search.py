@@ -25,6 +25,7 @@ from bananas.spaces import Space
 
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
 WARM_START = "warm_start"
+RETRY_OF = "retry_of"
 # Share of the initial design taken from another dataset's best (the rest stays random):
 # all-prior designs were too alike for the model to learn from (citeseer -> cora, 30 seeds).
 TRANSFER_SHARE = 0.5
@@ -100,26 +101,28 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
 
 
 def requeue_interrupted(study: optuna.Study) -> int:
-    """Fail and re-enqueue trials whose evaluation never finished; return how many.
+    """Re-enqueue the architectures of trials whose evaluation never finished; return how many.
 
-    Trials left RUNNING (by a process that died or was killed) and FAIL trials
-    without a ``fail_reason`` (stopped by Ctrl-C) get ``fail_reason`` and
-    ``retry`` attrs, and their params are enqueued so the next trials evaluate
-    those architectures again. Only for a study that one process works on
-    (``bananas search``): there, a RUNNING trial at start-up is an orphan.
+    Trials left RUNNING (by a process that died or was killed) become FAIL with
+    ``fail_reason`` and ``retry`` attrs; FAIL trials without a ``fail_reason``
+    were stopped by Ctrl-C. The params of each are enqueued once (the new
+    trial's ``retry_of`` names the old), so the next trials evaluate them again.
+    Only for a study that one process works on (``bananas search``): there, a
+    RUNNING trial at start-up is an orphan.
     """
+    trials = study.get_trials(deepcopy=False)
+    retried = {t.user_attrs.get(RETRY_OF) for t in trials}
     count = 0
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.FAIL)):
-        if t.state == TrialState.FAIL and (FAIL_REASON in t.user_attrs or t.user_attrs.get(RETRY)):
-            continue
-        reason = "left RUNNING by a process that stopped" if t.state == TrialState.RUNNING else "interrupted"
-        study._storage.set_trial_user_attr(t._trial_id, FAIL_REASON, reason)
-        study._storage.set_trial_user_attr(t._trial_id, RETRY, True)
+    for t in trials:
         if t.state == TrialState.RUNNING:
+            study._storage.set_trial_user_attr(t._trial_id, FAIL_REASON, "left RUNNING by a process that stopped")
+            study._storage.set_trial_user_attr(t._trial_id, RETRY, True)
             study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-        if t.params:
-            study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
-        count += 1
+        elif t.state != TrialState.FAIL or FAIL_REASON in t.user_attrs:
+            continue
+        if t.params and t.number not in retried:
+            study.enqueue_trial(t.params, user_attrs={RETRY_OF: t.number})
+            count += 1
     return count
 
 
