@@ -213,8 +213,9 @@ def run_warm(
     import torch
 
     from bananas.evaluators import TabularEvaluator
-    from bananas.search import WARM_START, WarmStart, run_search
+    from bananas.search import run_search
     from bananas.spaces import get_tabular_space
+    from bananas.warmstart import WARM_START, WarmStart
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)

@@ -157,8 +157,9 @@ def cmd_search(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from bananas.evaluators import TabularEvaluator
-    from bananas.search import StudyMismatch, load_warm_start, n_complete, run_search
+    from bananas.search import StudyMismatch, n_complete, run_search
     from bananas.spaces import get_tabular_space
+    from bananas.warmstart import load_warm_start
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
     # (with a traceback on Ctrl-C) would only bury the progress bar.

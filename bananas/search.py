@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -22,13 +21,10 @@ from bananas.evaluators import Result
 from bananas.samplers import BananasSampler, EvolutionSampler, RandomSearchSampler
 from bananas.samplers._base import FAIL_REASON, RETRY
 from bananas.spaces import Space
+from bananas.warmstart import TRANSFER_SHARE, WARM_START, WarmStart
 
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
-WARM_START = "warm_start"
 RETRY_OF = "retry_of"
-# Share of the initial design taken from another dataset's best (the rest stays random):
-# all-prior designs were too alike for the model to learn from (citeseer -> cora, 30 seeds).
-TRANSFER_SHARE = 0.5
 CONFIG_ATTR = "bananas"
 IDENTITY = ("space", "dataset", "method")
 
@@ -129,70 +125,6 @@ def requeue_interrupted(study: optuna.Study) -> int:
 def n_complete(study: optuna.Study) -> int:
     """Return the number of COMPLETE trials of ``study`` that this search evaluated (not warm-start ones)."""
     return sum(WARM_START not in t.user_attrs for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-
-
-@dataclass
-class WarmStart:
-    """Evaluations from an earlier search (``bananas.logs`` records) and where they came from.
-
-    Same space and dataset: the prior COMPLETE evaluations are added to the
-    study once, as trials with user attr ``warm_start`` (the source); they are
-    observations, never evaluated again, and not counted in the budget.
-    Another dataset of the same space (transfer): the best prior architectures
-    make up ``TRANSFER_SHARE`` of the initial design, the rest is random; the
-    prior values are never observations of the new task.
-    """
-
-    source: str
-    records: list[dict[str, Any]]
-
-    def __post_init__(self) -> None:
-        if not self.records:
-            raise ValueError(f"warm start {self.source!r} holds no evaluations")
-        self.space = self.records[0]["space"]
-        self.dataset = self.records[0]["dataset"]
-        if any((r["space"], r["dataset"]) != (self.space, self.dataset) for r in self.records):
-            raise ValueError(f"warm start {self.source!r} mixes spaces or datasets")
-
-    def transfers_to(self, space: Space) -> bool:
-        """Whether these records come from another dataset of ``space`` (ValueError for another space)."""
-        if self.space != space.name:
-            raise ValueError(f"warm start {self.source!r} is of space {self.space!r}, not {space.name!r}")
-        return self.dataset != space.dataset
-
-    def initial_design(self, space: Space, n: int) -> list[str]:
-        """Return the ids of the ``n`` best distinct prior architectures, best first."""
-        done = sorted((r for r in self.records if r["state"] == "COMPLETE"), key=lambda r: -r["value"])
-        archs = space.unique(space.from_string(r["arch"]) for r in done)
-        return [space.to_string(a) for a in archs[:n]]
-
-    def add_observations(self, study: optuna.Study, space: Space) -> None:
-        """Add the prior COMPLETE evaluations to ``study`` (once per source)."""
-        if any(t.user_attrs.get(WARM_START) == self.source for t in study.get_trials(deepcopy=False)):
-            return
-        from bananas.logs import records_to_trials
-
-        trials = records_to_trials([r for r in self.records if r["state"] == "COMPLETE"], space)
-        for t in trials:
-            t.set_user_attr(WARM_START, self.source)
-        study.add_trials(trials)
-
-
-def load_warm_start(source: str, study_name: str | None = None, *, skip_malformed: bool = False) -> WarmStart:
-    """Read prior evaluations from a JSONL log (``bananas export``) or an Optuna storage URL + study name."""
-    from bananas.logs import read_log, trial_record
-    from bananas.spaces import get_space
-
-    if "://" not in source:
-        return WarmStart(source, read_log(source, skip_malformed=skip_malformed))
-    if not study_name:
-        raise ValueError("a warm start from a storage URL needs the study name (--warm-start-study)")
-    study = optuna.load_study(storage=source, study_name=study_name)
-    if CONFIG_ATTR not in study.user_attrs:
-        raise StudyMismatch(f"study {study_name!r} was not made by bananas; export it to JSONL first")
-    space = get_space(study.user_attrs["space"], study.user_attrs["dataset"])
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return WarmStart(f"{study_name}", [trial_record(t, space) for t in trials if WARM_START not in t.user_attrs])
 
 
 def run_search(

@@ -104,3 +104,9 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     assert out.returncode == 0
     done = optuna.load_study(storage=db, study_name=name).get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert len(done) == 60 and len({t.user_attrs["arch"] for t in done}) == 60
+
+
+def test_cli_method_names_match_the_library():
+    from bananas import cli, search
+
+    assert cli.METHODS == search.METHODS
