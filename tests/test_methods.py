@@ -84,3 +84,14 @@ def test_model_picks_beat_the_pool_they_come_from(cora):
         truth = np.array([cora.lookup(a)["valid_acc"] for a in pool])
         gains.append(truth[sel.indices].mean() - truth.mean())
     assert np.mean(gains) > 0.3
+
+
+def test_multi_objective_studies_get_a_warning_and_random_params(cora):
+    def objective(trial: optuna.Trial) -> tuple[float, float]:
+        arch = cora.suggest(trial)
+        return (cora.lookup(arch)["valid_acc"] if cora.is_valid(arch) else 0.0), 1.0
+
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=BananasSampler(space=cora, seed=0))
+    with pytest.warns(UserWarning, match="single-objective"):
+        study.optimize(objective, n_trials=3)
+    assert len(study.trials) == 3
