@@ -61,7 +61,6 @@ class SpaceSampler(BaseSampler):
 
     def __init__(self, *, space: Space, seed: int | None = None) -> None:
         self._space = space
-        self._seed = seed
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=seed)
         # Threads of one process (study.optimize(n_jobs=...)) propose one at a time, and an
