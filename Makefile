@@ -9,8 +9,9 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU wheel of torch first: a bare "torch>=2.4" would pull a multi-GB CUDA build.
-	$(PY) -m pip install --quiet "torch==2.13.0"
+	# The CPU wheel of torch first, unless .venv has a torch already (e.g. your CUDA build):
+	# a bare "torch>=2.4" would pull a multi-GB CUDA build.
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
