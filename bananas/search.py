@@ -19,7 +19,7 @@ from optuna.trial import TrialState
 from bananas._version import __version__
 from bananas.evaluators import Result
 from bananas.samplers import BananasSampler, EvolutionSampler, RandomSearchSampler
-from bananas.samplers._base import FAIL_REASON, RETRY
+from bananas.samplers._base import FAIL_REASON, RETRY, ValidProposals
 from bananas.spaces import Space
 from bananas.warmstart import TRANSFER_SHARE, WARM_START, WarmStart
 
@@ -48,9 +48,9 @@ def make_sampler(method: str, space: Space, seed: int | None, **options: Any) ->
     if method == "re":
         return EvolutionSampler(space=space, seed=seed)
     if method == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
+        return ValidProposals(optuna.samplers.TPESampler(seed=seed), space, seed)
     if method == "gp":
-        return optuna.samplers.GPSampler(seed=seed)
+        return ValidProposals(optuna.samplers.GPSampler(seed=seed), space, seed)
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 

@@ -95,3 +95,20 @@ def test_multi_objective_studies_get_a_warning_and_random_params(cora):
     with pytest.warns(UserWarning, match="single-objective"):
         study.optimize(objective, n_trials=3)
     assert len(study.trials) == 3
+
+
+def test_optuna_samplers_stuck_on_an_invalid_cell_still_finish(cora):
+    """GPSampler re-proposes an invalid point forever (it ignores FAIL trials); the wrapper replaces it."""
+    from bananas.samplers._base import ValidProposals
+
+    class AllSkip(optuna.samplers.RandomSampler):
+        def infer_relative_search_space(self, study, trial):
+            return cora.distributions()
+
+        def sample_relative(self, study, trial, search_space):
+            return cora.to_params(cora.from_string("0-0-0-0|skip-skip-skip-skip")) if search_space else {}
+
+    study = optuna.create_study(direction="maximize", sampler=ValidProposals(AllSkip(seed=0), cora, seed=0))
+    evaluator = TabularEvaluator(cora)
+    study.optimize(lambda t: evaluator.evaluate(cora.suggest(t)).metrics["valid_acc"], n_trials=5)
+    assert all(t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["replaced_invalid"] for t in study.trials)

@@ -174,3 +174,49 @@ class EvolutionSampler(SpaceSampler):
             if self._space.key(child) not in history.seen:
                 return child
         return self._random_unseen(history.seen)
+
+
+class ValidProposals(BaseSampler):
+    """Wraps one of Optuna's samplers so that its joint proposals are valid architectures.
+
+    Optuna's samplers do not know which param combinations are no network
+    (e.g. an all-skip NAS-Bench-Graph cell) and learn nothing from FAIL trials:
+    GPSampler then proposes the same invalid point again and again. An invalid
+    relative proposal is replaced by a random valid architecture, and the trial
+    gets user attr ``replaced_invalid``. Param-by-param proposals (TPE's default)
+    pass through; their invalid combinations become FAIL trials.
+    """
+
+    def __init__(self, sampler: BaseSampler, space: Space, seed: int | None = None) -> None:
+        self._sampler = sampler
+        self._space = space
+        self._rng = np.random.default_rng(seed)
+
+    def reseed_rng(self) -> None:
+        self._sampler.reseed_rng()
+        self._rng = np.random.default_rng()
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        return self._sampler.infer_relative_search_space(study, trial)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        params = self._sampler.sample_relative(study, trial, search_space)
+        if set(params) >= set(self._space.distributions()) and not self._space.is_valid(
+            self._space.from_params(params)
+        ):
+            study._storage.set_trial_user_attr(trial._trial_id, "replaced_invalid", True)
+            return {**params, **self._space.to_params(self._space.sample(self._rng))}
+        return params
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
+        return self._sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Any) -> None:
+        self._sampler.after_trial(study, trial, state, values)
