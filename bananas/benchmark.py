@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -124,6 +125,8 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for method, runs in results["runs"].items():
+        if not runs:
+            continue
         curves = np.array([regret_curves(r["queries"], results["table_best"])[0] for r in runs])
         mean = curves.mean(axis=0)
         se = np.array([_stderr(c) for c in curves.T])
@@ -167,7 +170,14 @@ def run_benchmark(
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_one, *job) for job in jobs]
-        runs = [f.result() for f in tqdm(futures, desc=f"benchmark {dataset}", unit="run", disable=not progress)]
+        runs, errors = [], []
+        for job, future in zip(
+            jobs, tqdm(futures, desc=f"benchmark {dataset}", unit="run", disable=not progress), strict=True
+        ):
+            try:
+                runs.append(future.result())
+            except Exception as err:  # one broken run must not lose the others
+                errors.append({"method": job[2], "seed": job[3], "error": f"{type(err).__name__}: {err}"})
     results = {
         "space": space_name,
         "dataset": dataset,
@@ -176,12 +186,15 @@ def run_benchmark(
         "sampler_options": sampler_options,
         "table_best": get_tabular_space(space_name, dataset).best(),
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
+        "errors": errors,
     }
     summary = summarize(results, [k for k in CHECKPOINTS if k <= budget] or [budget])
     (out / "results.json").write_text(json.dumps({**results, "summary": summary}, indent=1))
     table = markdown_table(results, summary)
     (out / "results.md").write_text(table)
     plot_regret(results, out / "regret.png")
+    for e in errors:
+        print(f"run failed, left out of the summary: {e['method']} seed {e['seed']}: {e['error']}", file=sys.stderr)
     if progress:
         print(table)
         print(f"wrote {out / 'results.json'}, {out / 'results.md'}, {out / 'regret.png'}")

@@ -29,3 +29,21 @@ def test_benchmark_writes_json_markdown_and_plot(tmp_path):
     md = (tmp_path / "results.md").read_text()
     assert "| random |" in md and "25 queries" in md
     assert (tmp_path / "regret.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_broken_run_is_reported_and_the_others_kept(tmp_path, capsys):
+    results = run_benchmark(
+        "nbgraph",
+        "cora",
+        ["random", "bananas"],
+        seeds=range(2),
+        budget=12,
+        out_dir=tmp_path,
+        workers=2,
+        sampler_options={"batch_size": 0},
+    )  # invalid for bananas only
+    assert len(results["runs"]["random"]) == 2 and results["runs"]["bananas"] == []
+    assert [(e["method"], e["seed"]) for e in results["errors"]] == [("bananas", 0), ("bananas", 1)]
+    assert "batch_size" in results["errors"][0]["error"]
+    assert "run failed" in capsys.readouterr().err
+    assert (tmp_path / "regret.png").exists()
