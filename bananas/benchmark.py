@@ -203,9 +203,11 @@ def run_benchmark(
 
 def _records(space_name: str, dataset: str, queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Log records (``bananas.logs`` schema) of benchmark queries."""
+    from bananas.logs import SCHEMA
+
     return [
         {
-            "schema": 1,
+            "schema": SCHEMA,
             "space": space_name,
             "dataset": dataset,
             "arch": q["arch"],

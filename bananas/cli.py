@@ -39,6 +39,10 @@ _positive_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
 
 
+def _add_storage_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+
+
 def _add_space_args(p: argparse.ArgumentParser) -> None:
     from bananas.spaces.nbgraph import DATASETS
 
@@ -92,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="bananas", choices=METHODS, help="search method (default: bananas)")
     p.add_argument("--budget", type=_positive_int, default=150, help="completed evaluations to reach (default: 150)")
     p.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default: 0)")
-    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    _add_storage_arg(p)
     p.add_argument("--study-name", help="study name (default: SPACE-DATASET-METHOD-seedSEED)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -106,12 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bananas_args(p)
 
     p = sub.add_parser("export", help="write a study's evaluations as JSONL (schema: bananas.logs)")
-    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    _add_storage_arg(p)
     p.add_argument("--study-name", required=True)
     p.add_argument("--out", required=True, help="the JSONL file to write")
 
     p = sub.add_parser("import", help="add the evaluations of a JSONL log to a study (created if missing)")
-    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    _add_storage_arg(p)
     p.add_argument("--study-name", required=True)
     p.add_argument("--log", required=True, help="the JSONL file to read")
     p.add_argument("--skip-malformed", action="store_true", help="import the good lines, report the others")
@@ -154,6 +158,7 @@ def _open_storage(url: str) -> Any:
 
 def cmd_search(args: argparse.Namespace) -> None:
     import optuna
+    from optuna.trial import TrialState
     from tqdm.auto import tqdm
 
     from bananas.evaluators import TabularEvaluator
@@ -172,17 +177,18 @@ def cmd_search(args: argparse.Namespace) -> None:
 
     def progress(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         nonlocal bar
-        done = n_complete(study)
-        if bar is None:
+        complete = trial.state == TrialState.COMPLETE
+        if bar is None:  # the first finished trial of this run: count what the study already holds
+            initial = n_complete(study) - complete
             bar = tqdm(
                 total=args.budget,
-                initial=done - 1,
+                initial=initial,
                 desc=f"{args.method} {args.dataset}",
                 unit="eval",
                 disable=args.quiet,
             )
-        bar.update(done - bar.n)
-        if done:
+        bar.update(complete)
+        if bar.n:
             bar.set_postfix(best_valid=f"{study.best_value:.2f}")
 
     warm_start = None
@@ -313,7 +319,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     import optuna
 
-    from bananas.logs import LogError, read_log, records_to_trials
+    from bananas.logs import LogError, read_log, records_space, records_to_trials
     from bananas.search import open_study
     from bananas.spaces import get_space
 
@@ -321,11 +327,10 @@ def cmd_import(args: argparse.Namespace) -> None:
         records = read_log(args.log, skip_malformed=args.skip_malformed)
     except (OSError, LogError) as err:
         raise UserError(str(err)) from None
-    if not records:
-        raise UserError(f"{args.log} holds no evaluations")
-    space = get_space(records[0]["space"], records[0]["dataset"])
-    if any((r["space"], r["dataset"]) != (space.name, space.dataset) for r in records):
-        raise UserError(f"{args.log} mixes spaces or datasets; import one search per study")
+    try:
+        space = get_space(*records_space(records, args.log))
+    except ValueError as err:
+        raise UserError(str(err)) from None
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     config = {**space.describe(), "method": "import", "seed": None}
     try:

@@ -41,6 +41,16 @@ class LogError(ValueError):
         )
 
 
+def records_space(records: list[dict[str, Any]], source: str) -> tuple[str, str]:
+    """Return the (space, dataset) of log records; ValueError if there are none or they mix several."""
+    if not records:
+        raise ValueError(f"{source} holds no evaluations")
+    pairs = {(r["space"], r["dataset"]) for r in records}
+    if len(pairs) > 1:
+        raise ValueError(f"{source} mixes spaces or datasets ({sorted(pairs)}); use one search per log")
+    return pairs.pop()
+
+
 def trial_record(trial: optuna.trial.FrozenTrial, space: Space) -> dict[str, Any]:
     """Return the log record of one finished trial."""
     attrs = trial.user_attrs

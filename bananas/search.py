@@ -165,15 +165,17 @@ def run_search(
     if warm_start is not None and not warm_start.transfers_to(space):
         warm_start.add_observations(study, space)
     requeue_interrupted(study)
-    if n_complete(study) >= budget:
+    done = n_complete(study)
+    if done >= budget:
         return study
     max_failures = budget if max_failures is None else max_failures
     failures = 0
 
     def stop_at_budget_or_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        nonlocal failures
+        nonlocal done, failures
+        done += trial.state == TrialState.COMPLETE  # warm-start trials are all added before optimize
         failures += trial.state == TrialState.FAIL
-        if failures > max_failures or n_complete(study) >= budget:
+        if failures > max_failures or done >= budget:
             study.stop()
 
     study.optimize(

@@ -36,12 +36,9 @@ class WarmStart:
     records: list[dict[str, Any]]
 
     def __post_init__(self) -> None:
-        if not self.records:
-            raise ValueError(f"warm start {self.source!r} holds no evaluations")
-        self.space = self.records[0]["space"]
-        self.dataset = self.records[0]["dataset"]
-        if any((r["space"], r["dataset"]) != (self.space, self.dataset) for r in self.records):
-            raise ValueError(f"warm start {self.source!r} mixes spaces or datasets")
+        from bananas.logs import records_space
+
+        self.space, self.dataset = records_space(self.records, f"warm start {self.source!r}")
 
     def transfers_to(self, space: Space) -> bool:
         """Whether these records come from another dataset of ``space`` (ValueError for another space)."""

@@ -14,16 +14,24 @@ def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 def wait_for_trials(storage: str, study_name: str, n: int, timeout: float = 120) -> None:
-    """Wait until the study holds more than ``n`` trials (a search runs in another process)."""
+    """Wait until the SQLite study holds more than ``n`` trials (a search runs in another process).
+
+    Reads the file with plain sqlite3: opening it through Optuna while the other
+    process is still creating the schema would create it twice.
+    """
+    import sqlite3
     import time
 
+    path = storage.removeprefix("sqlite:///")
+    query = "SELECT COUNT(*) FROM trials JOIN studies USING (study_id) WHERE study_name = ?"
     deadline = time.time() + timeout
     while time.time() < deadline:
         time.sleep(0.2)
         try:
-            if len(optuna.load_study(storage=storage, study_name=study_name).trials) > n:
-                return
-        except KeyError:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                if db.execute(query, (study_name,)).fetchone()[0] > n:
+                    return
+        except sqlite3.OperationalError:  # no file or no tables yet
             pass
     raise AssertionError(f"{study_name} did not reach {n} trials in {timeout} s")
 
