@@ -212,7 +212,9 @@ def cmd_search(args: argparse.Namespace) -> None:
         )
     except (StudyMismatch, ValueError) as err:
         raise UserError(str(err)) from None
-    except KeyboardInterrupt:
+    except BaseException as err:
+        if not _interrupted(err):
+            raise
         print(
             f"\nstopped; completed trials are kept in {args.storage} (study {study_name!r}). "
             "Run the same command again to continue.",
@@ -223,6 +225,16 @@ def cmd_search(args: argparse.Namespace) -> None:
         if bar is not None:
             bar.close()
     _print_summary(study, space, args.storage)
+
+
+def _interrupted(err: BaseException | None) -> bool:
+    """Whether ``err`` is Ctrl-C or was raised while handling it (Optuna 5.0's ``_run_trial`` turns a
+    Ctrl-C during its ``tell`` into an ``UnboundLocalError``)."""
+    while err is not None:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        err = err.__context__
+    return False
 
 
 def _print_summary(study: Any, space: Any, storage_url: str) -> None:

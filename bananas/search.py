@@ -96,18 +96,21 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
     return study
 
 
-def requeue_interrupted(study: optuna.Study) -> int:
+def requeue_interrupted(study: optuna.Study, space: Space) -> int:
     """Re-enqueue the architectures of trials whose evaluation never finished; return how many.
 
     Trials left RUNNING (by a process that died or was killed) become FAIL with
     ``fail_reason`` and ``retry`` attrs; FAIL trials without a ``fail_reason``
     were stopped by Ctrl-C. The params of each are enqueued once (the new
     trial's ``retry_of`` names the old), so the next trials evaluate them again.
+    A trial stopped before all its params were set had no architecture yet and
+    is not enqueued: half-fixed params would mix with another proposal.
     Only for a study that one process works on (``bananas search``): there, a
     RUNNING trial at start-up is an orphan.
     """
     trials = study.get_trials(deepcopy=False)
     retried = {t.user_attrs.get(RETRY_OF) for t in trials}
+    names = space.distributions().keys()
     count = 0
     for t in trials:
         if t.state == TrialState.RUNNING:
@@ -116,7 +119,7 @@ def requeue_interrupted(study: optuna.Study) -> int:
             study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
         elif t.state != TrialState.FAIL or FAIL_REASON in t.user_attrs:
             continue
-        if t.params and t.number not in retried:
+        if all(n in t.params for n in names) and t.number not in retried:
             study.enqueue_trial(t.params, user_attrs={RETRY_OF: t.number})
             count += 1
     return count
@@ -164,7 +167,7 @@ def run_search(
     study.sampler = make_sampler(method, space, seed, **sampler_options)
     if warm_start is not None and not warm_start.transfers_to(space):
         warm_start.add_observations(study, space)
-    requeue_interrupted(study)
+    requeue_interrupted(study, space)
     done = n_complete(study)
     if done >= budget:
         return study

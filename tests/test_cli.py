@@ -104,7 +104,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     wait_for_trials(db, name, 12)  # the model-based iterations have begun
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Run the same command again to continue" in err and "Traceback" not in err
     kept = len(optuna.load_study(storage=db, study_name=name).get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
     assert 0 < kept < 60
@@ -118,3 +118,17 @@ def test_cli_method_names_match_the_library():
     from bananas import cli, search
 
     assert cli.METHODS == search.METHODS
+
+
+def test_an_error_raised_while_handling_ctrl_c_counts_as_ctrl_c():
+    from bananas.cli import _interrupted
+
+    def tell_interrupted():
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise UnboundLocalError("updated_state")  # what Optuna 5.0's _run_trial raises then
+
+    with pytest.raises(UnboundLocalError) as info:
+        tell_interrupted()
+    assert _interrupted(info.value) and not _interrupted(UnboundLocalError("x"))

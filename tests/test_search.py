@@ -112,3 +112,27 @@ def test_sigkill_mid_run_then_the_same_command_finishes_the_budget(tmp_path):
     for n, t in before.items():
         if t.state == TrialState.RUNNING:
             assert after.trials[n].state == TrialState.FAIL and after.trials[n].user_attrs["retry"]
+
+
+def test_a_trial_stopped_between_its_params_is_not_enqueued_half_fixed(cora, tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    run_search(cora, TabularEvaluator(cora), method="bananas", budget=12, seed=0, storage=storage, study_name="h")
+    study = optuna.load_study(storage=storage, study_name="h")
+    best = study.best_trial
+    half = study.ask()  # Ctrl-C after two of the seven params: FAIL without a fail_reason
+    half.suggest_int("link1", 0, 0)
+    half.suggest_int("link2", best.params["link2"], best.params["link2"])
+    study.tell(half, state=TrialState.FAIL)
+    done = run_search(cora, TabularEvaluator(cora), method="bananas", budget=30, seed=0, storage=storage, study_name="h")
+    assert not any(t.user_attrs.get("retry_of") == half.number for t in done.trials)
+    assert len(_complete(done)) == 30 and len({t.user_attrs["arch"] for t in _complete(done)}) == 30
+
+
+def test_an_enqueued_architecture_does_not_use_up_a_proposal(cora):
+    study = run_search(cora, TabularEvaluator(cora), method="bananas", budget=12, seed=0)
+    arch = cora.sample(__import__("numpy").random.default_rng(5))
+    study.enqueue_trial(cora.to_params(arch))
+    queued = list(study.sampler._queue)
+    trial = study.ask()
+    assert cora.key(cora.suggest(trial)) == cora.key(arch)
+    assert study.sampler._queue == queued and "iteration" not in study.trials[trial.number].user_attrs

@@ -85,6 +85,9 @@ class SpaceSampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
+        fixed = trial.system_attrs.get("fixed_params", {})
+        if all(name in fixed for name in search_space):
+            return {}  # an enqueued architecture: Optuna uses its params; no proposal is spent on it
         with self._lock:
             history = self._history(study, trial)
             arch = self._propose(history, study, trial)
