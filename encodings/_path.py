@@ -7,6 +7,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+
 from bananas.encodings._base import Encoder
 
 

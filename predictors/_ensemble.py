@@ -7,6 +7,7 @@ and train in the same ``torch.bmm`` calls, each on its own shuffle of the data.
 from __future__ import annotations
 
 import numpy as np
+
 from bananas.predictors._base import Predictor
 
 

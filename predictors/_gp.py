@@ -7,6 +7,7 @@ acquisition treats them exactly like ensemble members.
 from __future__ import annotations
 
 import numpy as np
+
 from bananas.predictors._base import Predictor
 
 

@@ -123,7 +123,8 @@ def test_a_trial_stopped_between_its_params_is_not_enqueued_half_fixed(cora, tmp
     half.suggest_int("link1", 0, 0)
     half.suggest_int("link2", best.params["link2"], best.params["link2"])
     study.tell(half, state=TrialState.FAIL)
-    done = run_search(cora, TabularEvaluator(cora), method="bananas", budget=30, seed=0, storage=storage, study_name="h")
+    evaluator = TabularEvaluator(cora)
+    done = run_search(cora, evaluator, method="bananas", budget=30, seed=0, storage=storage, study_name="h")
     assert not any(t.user_attrs.get("retry_of") == half.number for t in done.trials)
     assert len(_complete(done)) == 30 and len({t.user_attrs["arch"] for t in _complete(done)}) == 30
 
