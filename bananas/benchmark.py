@@ -22,7 +22,13 @@ CHECKPOINTS = (25, 50, 100, 150)
 
 
 def run_one(
-    space_name: str, dataset: str, method: str, seed: int, budget: int, sampler_options: dict[str, Any]
+    space_name: str,
+    dataset: str,
+    method: str,
+    seed: int,
+    budget: int,
+    sampler_options: dict[str, Any],
+    table: str | None = None,
 ) -> dict[str, Any]:
     """Run one in-memory search; return its ordered queries and BO iteration times."""
     import optuna
@@ -34,7 +40,7 @@ def run_one(
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = get_tabular_space(space_name, dataset)
+    space = get_tabular_space(space_name, dataset, table)
     options = sampler_options if method in ("bananas", "pool-random") else {}
     study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=options)
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -156,8 +162,12 @@ def run_benchmark(
     workers: int | None = None,
     sampler_options: dict[str, Any] | None = None,
     progress: bool = True,
+    table: str | None = None,
 ) -> dict[str, Any]:
-    """Run every method on every seed (in parallel processes); write and return the results."""
+    """Run every method on every seed (in parallel processes); write and return the results.
+
+    ``table``: a results CSV for the nb201 space (default: its shipped table of ``dataset``).
+    """
     from tqdm.auto import tqdm
 
     from bananas.spaces import get_tabular_space
@@ -166,7 +176,8 @@ def run_benchmark(
     sampler_options = sampler_options or {}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(space_name, dataset, m, s, budget, sampler_options) for m in methods for s in seeds]
+    best = get_tabular_space(space_name, dataset, table).best()  # a bad table fails here, before any run
+    jobs = [(space_name, dataset, m, s, budget, sampler_options, table) for m in methods for s in seeds]
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_one, *job) for job in jobs]
@@ -184,7 +195,7 @@ def run_benchmark(
         "budget": budget,
         "n_seeds": len(seeds),
         "sampler_options": sampler_options,
-        "table_best": get_tabular_space(space_name, dataset).best(),
+        "table_best": best,
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
         "errors": errors,
     }

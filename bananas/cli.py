@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-SPACES = ("nbgraph",)
+SPACES = ("nbgraph", "nb201")
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
 DEFAULT_STORAGE = "sqlite:///bananas.db"
 
@@ -44,10 +44,29 @@ def _add_storage_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _add_space_args(p: argparse.ArgumentParser) -> None:
-    from bananas.spaces.nbgraph import DATASETS
-
     p.add_argument("--space", default="nbgraph", choices=SPACES, help="search space (default: nbgraph)")
-    p.add_argument("--dataset", default="cora", choices=DATASETS, help="dataset of the space (default: cora)")
+    p.add_argument(
+        "--dataset",
+        help="nbgraph: cora (default), citeseer, pubmed, cs, arxiv, physics, photo, computers, proteins; "
+        "nb201 tables: cifar10 (default), cifar100 or any with --table; nb201 training: digits, cifar10, cifar100",
+    )
+    p.add_argument(
+        "--table",
+        metavar="PATH.csv",
+        help="nb201: a results table (columns: arch str, validation accuracy, test accuracy), not the shipped one",
+    )
+
+
+def _space(args: argparse.Namespace, tabular: bool = True) -> Any:
+    """Return the space of ``--space/--dataset/--table``; UserError on a bad choice."""
+    from bananas.spaces import get_space, get_tabular_space
+
+    if args.dataset is None:
+        args.dataset = {"nbgraph": "cora", "nb201": "cifar10"}[args.space]
+    try:
+        return (get_tabular_space if tabular else get_space)(args.space, args.dataset, args.table)
+    except ValueError as err:
+        raise UserError(str(err)) from None
 
 
 def _add_bananas_args(p: argparse.ArgumentParser) -> None:
@@ -163,13 +182,12 @@ def cmd_search(args: argparse.Namespace) -> None:
 
     from bananas.evaluators import TabularEvaluator
     from bananas.search import StudyMismatch, n_complete, run_search
-    from bananas.spaces import get_tabular_space
     from bananas.warmstart import load_warm_start
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
     # (with a traceback on Ctrl-C) would only bury the progress bar.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = get_tabular_space(args.space, args.dataset)
+    space = _space(args)
     storage = _open_storage(args.storage)
     study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"
     options = _sampler_options(args) if args.method in ("bananas", "pool-random") else {}
@@ -270,6 +288,7 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise UserError(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+    _space(args)  # a bad space, dataset or table stops here with one line
     run_benchmark(
         args.space,
         args.dataset,
@@ -279,6 +298,7 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
         out_dir=args.out,
         workers=args.workers,
         sampler_options=_sampler_options(args),
+        table=args.table,
     )
 
 
@@ -286,9 +306,7 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
     import numpy as np
 
     from bananas.predictor_eval import predictor_eval
-    from bananas.spaces import get_tabular_space
-
-    space = get_tabular_space(args.space, args.dataset)
+    space = _space(args)
     rows = [
         predictor_eval(
             space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train, n_test=args.n_test, seed=s

@@ -11,7 +11,8 @@ from bananas.encodings._base import Encoder
 
 class AdjacencyEncoder(Encoder):
     """Nodes ordered input, ``0..n_nodes-1``, output; one column per ordered pair
-    ``i < j`` (1 if the edge exists) followed by ``n_nodes x len(op_names)`` op one-hots."""
+    ``i < j`` (1 if the edge exists) followed by ``n_nodes x len(op_names)`` op one-hots
+    (all zero for a position the cell does not use)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,7 +36,7 @@ class AdjacencyEncoder(Encoder):
         g = self._space.graph(arch)
         cols = [self._pairs[(self._pos[u], self._pos[v])] for u, v in g.edges]
         base = len(self._pairs)
-        cols += [base + i * len(self._ops) + self._ops[g.nodes[i]["op"]] for i in range(self._n)]
+        cols += [base + i * len(self._ops) + self._ops[g.nodes[i]["op"]] for i in range(self._n) if i in g]
         c = np.asarray(sorted(cols), dtype=np.int64)
         return c, np.ones(len(c))
 

@@ -34,7 +34,7 @@ class PathEncoder(Encoder):
         return len(self._index) * (2 if self.prefixes else 1)
 
     def _fit(self, space: Any) -> None:
-        max_len = self.max_len or space.n_nodes
+        max_len = self.max_len or space.max_path_length
         seqs = (seq for length in range(1, max_len + 1) for seq in itertools.product(space.op_names, repeat=length))
         self._index = {seq: i for i, seq in enumerate(seqs)}
 

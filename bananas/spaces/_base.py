@@ -64,9 +64,9 @@ class Space(ABC):
         """Return the canonical cell as a DAG with op-labelled nodes.
 
         Nodes ``"input"`` and ``"output"`` carry ``op="input"``/``op="output"``;
-        every other node is an integer position ``0..n_nodes-1`` with an ``op``
-        from ``op_names``. Paths from input to output are the op sequences that
-        path encodings count.
+        every other node is an integer position in ``0..n_nodes-1`` with an
+        ``op`` from ``op_names`` (positions that compute nothing may be absent).
+        Paths from input to output are the op sequences that path encodings count.
         """
 
     @abstractmethod
@@ -77,6 +77,11 @@ class Space(ABC):
     @abstractmethod
     def n_nodes(self) -> int:
         """Number of op nodes in a cell (positions in ``graph``)."""
+
+    @property
+    def max_path_length(self) -> int:
+        """Most op nodes on one input-to-output path of ``graph`` (path encodings stop there)."""
+        return self.n_nodes
 
     @abstractmethod
     def _random(self, rng: np.random.Generator) -> Arch:
