@@ -92,6 +92,60 @@ def _add_bananas_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--predictor", default="mlp", choices=list(PREDICTORS), help="accuracy predictor (default: mlp)")
 
 
+def _add_training_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training (--evaluator train, --space nb201)")
+    g.add_argument(
+        "--evaluator",
+        default="table",
+        choices=("table", "train"),
+        help="look architectures up in the space's table (default) or train them with PyTorch",
+    )
+    g.add_argument("--data-dir", help="folder with cifar-10-batches-py / cifar-100-python (digits needs none)")
+    g.add_argument("--epochs", type=_positive_int, default=10, help="epochs per evaluation (default: 10)")
+    g.add_argument("--time-budget", type=float, help="seconds of training per evaluation, at most")
+    g.add_argument("--train-batch-size", type=_positive_int, default=32, help="images per step (default: 32)")
+    g.add_argument("--optimizer", default="sgd", choices=("sgd", "adamw"), help="with cosine decay (default: sgd)")
+    g.add_argument("--lr", type=float, help="learning rate (default: 0.05 for sgd, 0.003 for adamw)")
+    g.add_argument("--channels", type=_positive_int, default=8, help="C: stages have C, 2C, 4C channels (default: 8)")
+    g.add_argument("--cells", type=_positive_int, default=1, help="N: cells per stage (default: 1)")
+    g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, ...")
+    g.add_argument(
+        "--inherit-weights",
+        action="store_true",
+        help="a candidate one edge op from an evaluated one starts from its weights",
+    )
+    g.add_argument("--inherit-epochs", type=_positive_int, help="epochs of an inheriting candidate (default: half)")
+    g.add_argument("--prune", action="store_true", help="stop poor trainings early (Optuna's MedianPruner)")
+
+
+def _evaluator(args: argparse.Namespace, space: Any) -> Any:
+    """Return the evaluator of ``--evaluator``; UserError for unusable settings or data."""
+    if args.evaluator == "table":
+        from bananas.evaluators import TabularEvaluator
+
+        return TabularEvaluator(space)
+    from bananas.data import DataError
+    from bananas.training import TrainConfig, TrainingEvaluator
+
+    try:
+        config = TrainConfig(
+            epochs=args.epochs,
+            time_budget=args.time_budget,
+            batch_size=args.train_batch_size,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            channels=args.channels,
+            n_cells=args.cells,
+            device=args.device,
+            seed=args.seed,
+            inherit_weights=args.inherit_weights,
+            inherit_epochs=args.inherit_epochs,
+        )
+        return TrainingEvaluator(space, args.dataset, args.data_dir, config)
+    except (DataError, ValueError, RuntimeError) as err:
+        raise UserError(str(err)) from None
+
+
 def _sampler_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "batch_size": args.batch_size,
@@ -127,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warm-start-study", metavar="NAME", help="study name in the --warm-start storage")
     p.add_argument("--skip-malformed", action="store_true", help="skip malformed lines of a --warm-start log")
     _add_bananas_args(p)
+    _add_training_args(p)
 
     p = sub.add_parser("export", help="write a study's evaluations as JSONL (schema: bananas.logs)")
     _add_storage_arg(p)
@@ -180,14 +235,23 @@ def cmd_search(args: argparse.Namespace) -> None:
     from optuna.trial import TrialState
     from tqdm.auto import tqdm
 
-    from bananas.evaluators import TabularEvaluator
     from bananas.search import StudyMismatch, n_complete, run_search
     from bananas.warmstart import load_warm_start
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
     # (with a traceback on Ctrl-C) would only bury the progress bar.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = _space(args)
+    training = args.evaluator == "train"
+    if training:
+        if args.space != "nb201":
+            raise UserError("--evaluator train builds NAS-Bench-201 networks; add --space nb201")
+        from bananas.spaces import NB201Space
+
+        args.dataset = args.dataset or "digits"
+        space = NB201Space(args.dataset)
+    else:
+        space = _space(args)
+    evaluator = _evaluator(args, space)
     storage = _open_storage(args.storage)
     study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"
     options = _sampler_options(args) if args.method in ("bananas", "pool-random") else {}
@@ -208,6 +272,8 @@ def cmd_search(args: argparse.Namespace) -> None:
         bar.update(complete)
         if bar.n:
             bar.set_postfix(best_valid=f"{study.best_value:.2f}")
+        if training and not args.quiet:
+            bar.write(_evaluation_line(trial, bar.n, args.budget))
 
     warm_start = None
     if args.warm_start:
@@ -218,7 +284,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     try:
         study = run_search(
             space,
-            TabularEvaluator(space),
+            evaluator,
             method=args.method,
             budget=args.budget,
             seed=args.seed,
@@ -227,6 +293,7 @@ def cmd_search(args: argparse.Namespace) -> None:
             sampler_options=options,
             callbacks=[progress],
             warm_start=warm_start,
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1) if args.prune else None,
         )
     except (StudyMismatch, ValueError) as err:
         raise UserError(str(err)) from None
@@ -245,6 +312,19 @@ def cmd_search(args: argparse.Namespace) -> None:
     _print_summary(study, space, args.storage)
 
 
+def _evaluation_line(trial: Any, done: int, budget: int) -> str:
+    """One line per finished training: its architecture and metrics, or why it failed."""
+    a = trial.user_attrs
+    head = f"[{done}/{budget}] trial {trial.number} {a.get('arch', '?')}"
+    if trial.state.name != "COMPLETE":
+        return f"{head}  {trial.state.name}: {a.get('fail_reason', '')}".rstrip(": ")
+    inherited = "  inherited" if "inherited_from" in a else ""
+    return (
+        f"{head}  valid {a['valid_acc']:.2f}%  test {a['test_acc']:.2f}%  {a['params_m']:.3f} M params  "
+        f"{a['flops_m']:.1f} MFLOPs  {a['epochs']} epochs in {a['train_seconds']:.1f} s{inherited}"
+    )
+
+
 def _interrupted(err: BaseException | None) -> bool:
     """Whether ``err`` is Ctrl-C or was raised while handling it (Optuna 5.0's ``_run_trial`` turns a
     Ctrl-C during its ``tell`` into an ``UnboundLocalError``)."""
@@ -259,9 +339,9 @@ def _print_summary(study: Any, space: Any, storage_url: str) -> None:
     from optuna.trial import TrialState
 
     from bananas.search import n_complete
+    from bananas.spaces import TabularSpace
 
     best = study.best_trial
-    table = space.best()
     attrs = best.user_attrs
     own = n_complete(study)
     warm = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) - own
@@ -270,6 +350,11 @@ def _print_summary(study: Any, space: Any, storage_url: str) -> None:
         + (f" (+{warm} from the warm start)" if warm else "")
     )
     print(f"best arch  {attrs['arch']} (trial {best.number})")
+    if not isinstance(space, TabularSpace):
+        print(f"valid acc  {attrs['valid_acc']:.2f}%   test acc {attrs['test_acc']:.2f}%")
+        print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
+        return
+    table = space.best()
     print(
         f"valid acc  {attrs['valid_acc']:.2f}%  (regret {table['valid_acc'] - attrs['valid_acc']:.2f} pp "
         f"to the table's best {table['valid_acc']:.2f}%)"
@@ -306,6 +391,7 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
     import numpy as np
 
     from bananas.predictor_eval import predictor_eval
+
     space = _space(args)
     rows = [
         predictor_eval(

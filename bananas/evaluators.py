@@ -1,4 +1,10 @@
-"""The Evaluator seam: an architecture in, its metrics (or the reason it failed) out."""
+"""The Evaluator seam: an architecture in, its metrics (or the reason it failed) out.
+
+``evaluate(arch, on_epoch=None)``: evaluators that train call ``on_epoch(epoch,
+valid_acc)`` after each epoch (the search reports it as the trial's
+intermediate value; a pruner may stop the trial there). The training
+evaluator is ``bananas.training.TrainingEvaluator``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ class Result:
     """One evaluation: ``metrics`` (``valid_acc`` is the objective, in percent),
     its ``cost`` in seconds, ``status`` ``"ok"`` or ``"fail"`` with a ``reason``."""
 
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     cost: float = 0.0
     status: str = "ok"
     reason: str = ""
@@ -30,8 +36,9 @@ class TabularEvaluator:
     def __init__(self, space: TabularSpace) -> None:
         self.space = space
 
-    def evaluate(self, arch: Any) -> Result:
-        """Return the table's metrics of ``arch``; a FAIL result if it has no row."""
+    def evaluate(self, arch: Any, on_epoch: Any = None) -> Result:
+        """Return the table's metrics of ``arch``; a FAIL result if it has no row (``on_epoch``: unused,
+        a table has no epochs)."""
         start = time.perf_counter()
         try:
             metrics = self.space.lookup(arch)

@@ -55,12 +55,19 @@ def make_sampler(method: str, space: Space, seed: int | None, **options: Any) ->
 
 
 def make_objective(space: Space, evaluator: Any) -> Callable[[optuna.Trial], float]:
-    """Return the objective: build the trial's architecture, evaluate it, record its metrics."""
+    """Return the objective: build the trial's architecture, evaluate it, record its metrics (and, for
+    evaluators that train, the validation accuracy per epoch as intermediate values)."""
 
     def objective(trial: optuna.Trial) -> float:
         arch = space.suggest(trial)
         trial.set_user_attr("arch", space.to_string(arch))
-        result: Result = evaluator.evaluate(arch)
+
+        def on_epoch(epoch: int, valid_acc: float) -> None:
+            trial.report(valid_acc, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after epoch {epoch} at validation accuracy {valid_acc:.2f}")
+
+        result: Result = evaluator.evaluate(arch, on_epoch=on_epoch)
         trial.set_user_attr("cost_seconds", result.cost)
         if not result.ok:
             trial.set_user_attr(FAIL_REASON, result.reason)
@@ -143,6 +150,7 @@ def run_search(
     callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
     max_failures: int | None = None,
     warm_start: WarmStart | None = None,
+    pruner: optuna.pruners.BasePruner | None = None,
 ) -> optuna.Study:
     """Run (or continue) a search until the study holds ``budget`` completed trials; return the study.
 
@@ -155,6 +163,8 @@ def run_search(
             in this run (default: the budget).
         warm_start: prior evaluations (see ``WarmStart``); the budget counts only
             this search's own evaluations.
+        pruner: an Optuna pruner for evaluators that report epochs; pruned
+            trials do not count towards the budget and are not proposed again.
     """
     sampler_options = dict(sampler_options or {})
     if warm_start is not None and warm_start.transfers_to(space):
@@ -162,9 +172,12 @@ def run_search(
         n_prior = math.ceil(TRANSFER_SHARE * n_init)
         sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
     config = {**space.describe(), "method": method, "seed": seed, "budget": budget, **sampler_options}
+    if hasattr(evaluator, "describe"):
+        config["evaluator"] = evaluator.describe()
     study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
     study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
     study.sampler = make_sampler(method, space, seed, **sampler_options)
+    study.pruner = pruner or optuna.pruners.NopPruner()  # Optuna's default (median) would prune
     if warm_start is not None and not warm_start.transfers_to(space):
         warm_start.add_observations(study, space)
     requeue_interrupted(study, space)

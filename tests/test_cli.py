@@ -56,7 +56,12 @@ def test_search_end_to_end_writes_the_study_and_a_summary(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["search", "--dataset", "mnist"], "choose from"),
+        (["search", "--dataset", "mnist"], "choose one of"),
+        (["search", "--space", "nb201", "--dataset", "imagenet16"], "--table"),
+        (["search", "--evaluator", "train"], "add --space nb201"),
+        (["search", "--space", "nb201", "--evaluator", "train", "--dataset", "cifar10"], "--data-dir"),
+        (["search", "--space", "nb201", "--evaluator", "train", "--device", "cuda:7"], "no CUDA GPU"),
+        (["search", "--space", "nb201", "--table", "/no/such.csv"], "cannot read table"),
         (["search", "--acquisition", "best"], "choose from"),
         (["search", "--budget", "-3"], "positive integer"),
         (["search", "--budget", "ten"], "positive integer"),
@@ -132,3 +137,35 @@ def test_an_error_raised_while_handling_ctrl_c_counts_as_ctrl_c():
     with pytest.raises(UnboundLocalError) as info:
         tell_interrupted()
     assert _interrupted(info.value) and not _interrupted(UnboundLocalError("x"))
+
+
+def test_nb201_search_by_training_prints_each_evaluation(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path}/t.db"
+    main(
+        ["search", "--space", "nb201", "--evaluator", "train", "--dataset", "digits", "--epochs", "1"]
+        + ["--channels", "4", "--budget", "3", "--storage", db]
+    )
+    captured = capsys.readouterr()
+    assert captured.out.count("MFLOPs") == 3  # one line per evaluation
+    assert "test acc" in captured.out
+    study = optuna.load_study(storage=db, study_name="nb201-digits-bananas-seed0")
+    done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(done) == 3 and all(t.intermediate_values and "flops_m" in t.user_attrs for t in done)
+
+
+def test_nb201_table_search_runs_like_nbgraph(tmp_path, capsys):
+    main(
+        [
+            "search",
+            "--space",
+            "nb201",
+            "--dataset",
+            "cifar100",
+            "--budget",
+            "12",
+            "--storage",
+            f"sqlite:///{tmp_path}/n.db",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "12 completed trials" in out and "regret" in out

@@ -48,7 +48,7 @@ class FlakyEvaluator:
     def __init__(self, space):
         self.inner, self.calls = TabularEvaluator(space), 0
 
-    def evaluate(self, arch):
+    def evaluate(self, arch, on_epoch=None):
         self.calls += 1
         if self.calls % 3 == 0:
             return Result(status="fail", reason="loss is NaN")
@@ -65,7 +65,7 @@ def test_failed_evaluations_are_fail_trials_with_a_reason(cora):
 
 def test_endless_failures_stop_with_a_message(cora):
     class Broken:
-        def evaluate(self, arch):
+        def evaluate(self, arch, on_epoch=None):
             return Result(status="fail", reason="broken")
 
     with pytest.raises(RuntimeError, match="failed evaluations"):

@@ -1,0 +1,144 @@
+"""Image datasets for the training evaluator, without torchvision and without downloads.
+
+``digits`` is scikit-learn's bundled 8x8 handwritten digits (1,797 images): it
+works anywhere. ``cifar10`` and ``cifar100`` are read from a local folder in
+the standard python-pickle format (the ``cifar-10-batches-py`` /
+``cifar-100-python`` archives, unpacked). Train, validation and test splits
+are fixed by a seed. Images stay ``uint8``; ``augment`` is the standard random
+crop with padding and horizontal flip, written with torch ops so it runs on
+the training device.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATASETS = ("digits", "cifar10", "cifar100")
+CIFAR_FILES = {
+    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], "test_batch", b"labels"),
+    "cifar100": ("cifar-100-python", ["train"], "test", b"fine_labels"),
+}
+
+
+class DataError(ValueError):
+    """A dataset that cannot be read: the message says which files were expected."""
+
+
+@dataclass
+class Splits:
+    """Images (``n x C x H x W`` uint8) and labels of the train, validation and test splits."""
+
+    train: tuple[torch.Tensor, torch.Tensor]
+    valid: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+    n_classes: int
+    mean: torch.Tensor  # per channel, of the train images, in uint8 units
+    std: torch.Tensor
+    augment: bool  # whether random crop + flip suit the images (CIFAR yes, 8x8 digits no)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.train[0].shape[1:])
+
+    def to(self, device: torch.device) -> Splits:
+        """Return the splits with every tensor on ``device``."""
+        move = lambda pair: (pair[0].to(device), pair[1].to(device))  # noqa: E731
+        return Splits(
+            move(self.train),
+            move(self.valid),
+            move(self.test),
+            self.n_classes,
+            self.mean.to(device),
+            self.std.to(device),
+            self.augment,
+        )
+
+
+def load_dataset(
+    name: str, data_dir: str | Path | None = None, *, seed: int = 0, valid_fraction: float = 0.2
+) -> Splits:
+    """Return the seeded splits of ``name`` (one of ``DATASETS``).
+
+    ``digits``: 60/20/20 train/validation/test. CIFAR: the official test set is
+    the test split; ``valid_fraction`` of the official training set is held out
+    for validation.
+    """
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        x = np.asarray(bunch.images * 255 / 16, dtype=np.uint8)[:, None]  # 0..16 -> 0..255
+        y = np.asarray(bunch.target, dtype=np.int64)
+        order = np.random.default_rng(seed).permutation(len(y))
+        n_test = n_valid = int(0.2 * len(y))
+        test, valid, train = np.split(order, [n_test, n_test + n_valid])
+        return _splits((x[train], y[train]), (x[valid], y[valid]), (x[test], y[test]), 10, augment=False)
+    if name in CIFAR_FILES:
+        x, y, x_test, y_test, n_classes = _read_cifar(name, data_dir)
+        order = np.random.default_rng(seed).permutation(len(y))
+        n_valid = int(valid_fraction * len(y))
+        valid, train = order[:n_valid], order[n_valid:]
+        return _splits((x[train], y[train]), (x[valid], y[valid]), (x_test, y_test), n_classes, augment=True)
+    raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+def _splits(train: Arrays, valid: Arrays, test: Arrays, n_classes: int, augment: bool) -> Splits:
+    tr, va, te = ((torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for x, y in (train, valid, test))
+    pixels = tr[0].float()
+    mean, std = pixels.mean(dim=(0, 2, 3)), pixels.std(dim=(0, 2, 3)).clamp_min(1.0)
+    return Splits(tr, va, te, n_classes=n_classes, mean=mean, std=std, augment=augment)
+
+
+def _read_cifar(name: str, data_dir: str | Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    folder_name, train_files, test_file, label_key = CIFAR_FILES[name]
+    expected = f"{folder_name}/{{{', '.join(train_files)}, {test_file}}}"
+    if data_dir is None:
+        raise DataError(f"{name} is read from a local folder: give --data-dir DIR holding {expected} (python version)")
+    root = Path(data_dir)
+    folder = root / folder_name if (root / folder_name).is_dir() else root
+    missing = [f for f in [*train_files, test_file] if not (folder / f).is_file()]
+    if missing:
+        raise DataError(f"{name}: {folder} lacks {', '.join(missing)}; expected {expected} (the python-pickle format)")
+
+    def read(file: str) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            with open(folder / file, "rb") as f:
+                batch = pickle.load(f, encoding="bytes")
+            data = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+            labels = np.asarray(batch[label_key], dtype=np.int64)
+        except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError) as err:
+            raise DataError(
+                f"{name}: {folder / file} is not a CIFAR python-pickle batch ({type(err).__name__}: {err}); "
+                f"expected a dict with b'data' (n x 3072 uint8) and {label_key!r}"
+            ) from None
+        if len(data) != len(labels):
+            raise DataError(f"{name}: {folder / file} has {len(data)} images but {len(labels)} labels")
+        return data, labels
+
+    parts = [read(f) for f in train_files]
+    x_test, y_test = read(test_file)
+    x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return x, y, x_test, y_test, 100 if name == "cifar100" else 10
+
+
+def augment(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
+    """Return a random crop (after zero padding) and a random horizontal flip of each image."""
+    n, _, h, w = images.shape
+    device = images.device
+    padded = torch.nn.functional.pad(images, (padding,) * 4)
+    dy = torch.randint(0, 2 * padding + 1, (n, 1), generator=generator, device=device)
+    dx = torch.randint(0, 2 * padding + 1, (n, 1), generator=generator, device=device)
+    rows = (dy + torch.arange(h, device=device))[:, :, None]  # n x h x 1
+    cols = dx + torch.arange(w, device=device)  # n x w
+    flip = torch.rand(n, generator=generator, device=device) < 0.5
+    cols = torch.where(flip[:, None], cols.flip(1), cols)[:, None, :]  # n x 1 x w
+    batch = torch.arange(n, device=device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)

@@ -1,0 +1,142 @@
+import pickle
+
+import numpy as np
+import optuna
+import pytest
+import torch
+
+from bananas.data import DataError, augment, load_dataset
+from bananas.nets import Network, count_flops
+from bananas.search import run_search
+from bananas.spaces import NB201Space
+from bananas.spaces.nb201 import from_string
+from bananas.training import TrainConfig, Trainer, TrainingEvaluator, inherit
+
+GOOD = from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
+SMALL = dict(channels=4, n_cells=1, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def space():
+    return NB201Space("digits")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits", seed=0)
+
+
+def test_digits_splits_are_fixed_by_the_seed_and_disjoint(digits):
+    assert digits.shape == (1, 8, 8) and digits.n_classes == 10
+    sizes = [len(s[1]) for s in (digits.train, digits.valid, digits.test)]
+    assert sum(sizes) == 1797 and sizes[1] == sizes[2] == 359
+    again, other = load_dataset("digits", seed=0), load_dataset("digits", seed=1)
+    assert torch.equal(again.test[0], digits.test[0]) and not torch.equal(other.test[0], digits.test[0])
+    rows = {bytes(x.numpy()) for x in digits.train[0]}
+    assert sum(bytes(x.numpy()) in rows for x in digits.test[0]) < 10  # a few duplicate digits exist in the data
+
+
+def test_a_few_training_steps_lower_the_loss(digits):
+    trainer = Trainer(digits, TrainConfig(epochs=1, **SMALL), torch.device("cpu"))
+    model = trainer.build(GOOD, seed=0)
+    x, y = trainer.prepare(digits.train[0][:256]), digits.train[1][:256]
+    before = torch.nn.functional.cross_entropy(model(x), y).item()
+    trainer.fit(model, epochs=2, seed=0)
+    model.train()
+    after = torch.nn.functional.cross_entropy(model(x), y).item()
+    assert after < 0.7 * before
+
+
+def test_training_on_the_cpu_is_deterministic(space):
+    ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=1, **SMALL))
+    first, second = ev.evaluate(GOOD), ev.evaluate(GOOD)
+    assert first.ok and first.metrics["valid_acc"] == second.metrics["valid_acc"]
+    assert first.metrics["test_acc"] == second.metrics["test_acc"] and first.metrics["params_m"] > 0
+    assert first.metrics["flops_m"] > 0 and first.metrics["images_per_second"] > 0
+
+
+def test_strings_of_one_architecture_build_one_network(space):
+    dead = ("nor_conv_3x3", "avg_pool_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_1x1", "none")
+    alive = ("nor_conv_3x3", "none", "none", "skip_connect", "nor_conv_1x1", "none")
+    a, b = (Network(o, in_channels=1, n_classes=10, channels=4, n_cells=1) for o in (dead, alive))
+    assert sum(p.numel() for p in a.parameters()) == sum(p.numel() for p in b.parameters())
+    zero = Network(("none",) * 6, in_channels=1, n_classes=10, channels=4, n_cells=1)
+    assert zero(torch.zeros(2, 1, 8, 8)).shape == (2, 10)  # a cell that computes zero still runs
+    assert count_flops(a, (1, 8, 8)) > count_flops(zero, (1, 8, 8))
+
+
+def test_a_nan_loss_is_a_failed_trial_with_its_reason(space):
+    ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=1, lr=1e30, **SMALL))
+    result = ev.evaluate(GOOD)
+    assert not result.ok and "loss is nan" in result.reason.lower()
+    storage = optuna.storages.InMemoryStorage()
+    with pytest.raises(RuntimeError, match="3 failed evaluations"):  # the search goes on until max_failures
+        run_search(space, ev, method="random", budget=1, seed=0, max_failures=2, storage=storage, study_name="n")
+    trials = optuna.load_study(storage=storage, study_name="n").trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.FAIL] * 3
+    assert all("loss is nan" in t.user_attrs["fail_reason"] for t in trials)
+    assert len({t.user_attrs["arch"] for t in trials}) == 3  # a failed architecture is not proposed again
+
+
+def test_epochs_are_intermediate_values_and_pruned_trials_never_return(space):
+    ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=2, **SMALL))
+    study = run_search(space, ev, method="bananas", budget=4, seed=0)
+    done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(done) == 4 and all(sorted(t.intermediate_values) == [1, 2] for t in done)
+    assert study.user_attrs["bananas"]["evaluator"]["epochs"] == 2
+
+
+def test_weight_inheritance_starts_a_child_from_its_parent(space):
+    cfg = TrainConfig(epochs=2, inherit_weights=True, **SMALL)
+    ev = TrainingEvaluator(space, "digits", config=cfg)
+    assert "inherited_from" not in ev.evaluate(GOOD).metrics
+    child = GOOD[:2] + ("nor_conv_1x1",) + GOOD[3:]
+    r = ev.evaluate(child)
+    assert r.metrics["inherited_from"] == space.to_string(space.canonical(GOOD)) and r.metrics["epochs"] == 1
+    assert 0.5 < r.metrics["inherited_fraction"] < 1
+    a = Network(GOOD, in_channels=1, n_classes=10, channels=4, n_cells=1)
+    b = Network(child, in_channels=1, n_classes=10, channels=4, n_cells=1)
+    inherit(b, a.state_dict())
+    assert torch.equal(a.stem[0].weight, b.stem[0].weight)
+
+
+def test_augment_crops_and_flips_with_torch_ops():
+    images = torch.arange(2 * 3 * 4 * 4, dtype=torch.uint8).reshape(2, 3, 4, 4)
+    gen = torch.Generator().manual_seed(0)
+    out = augment(images, gen, padding=0)
+    for x, o in zip(images, out, strict=True):
+        assert torch.equal(o, x) or torch.equal(o, x.flip(-1))
+    padded = augment(images, gen, padding=2)
+    assert padded.shape == images.shape and padded.dtype == torch.uint8
+
+
+def _write_batch(path, n, label_key):
+    rng = np.random.default_rng(0)
+    data = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), label_key: list(rng.integers(0, 10, n))}
+    path.write_bytes(pickle.dumps(data))
+
+
+def test_cifar_is_read_from_the_pickle_format(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for i in range(1, 6):
+        _write_batch(folder / f"data_batch_{i}", 20, b"labels")
+    _write_batch(folder / "test_batch", 10, b"labels")
+    splits = load_dataset("cifar10", tmp_path, seed=0)
+    assert splits.shape == (3, 32, 32) and len(splits.train[1]) + len(splits.valid[1]) == 100
+    assert len(splits.test[1]) == 10 and splits.augment
+
+
+def test_missing_or_malformed_cifar_says_which_files(tmp_path):
+    with pytest.raises(DataError, match="--data-dir"):
+        load_dataset("cifar10")
+    with pytest.raises(DataError, match="data_batch_1.*test_batch"):
+        load_dataset("cifar10", tmp_path)
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    (folder / "train").write_text("not a pickle")
+    _write_batch(folder / "test", 4, b"fine_labels")
+    with pytest.raises(DataError, match="not a CIFAR python-pickle batch"):
+        load_dataset("cifar100", tmp_path)
+    with pytest.raises(DataError, match="unknown dataset"):
+        load_dataset("mnist")
