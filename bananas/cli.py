@@ -40,7 +40,26 @@ _nonneg_int = _int_at_least(0)
 
 
 def _add_storage_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--storage", default=DEFAULT_STORAGE, help=f"Optuna storage URL (default: {DEFAULT_STORAGE})")
+    import os
+
+    p.add_argument(
+        "--storage",
+        default=os.environ.get("BANANAS_STORAGE", DEFAULT_STORAGE),
+        help=f"Optuna storage URL (default: $BANANAS_STORAGE, else {DEFAULT_STORAGE}); for PostgreSQL the "
+        "password may come from the URL, $BANANAS_STORAGE or libpq's $PGPASSWORD / ~/.pgpass. "
+        "Passwords are never printed",
+    )
+
+
+def mask(url: str) -> str:
+    """Return ``url`` with its password replaced by ``***`` (as SQLAlchemy renders it)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url
 
 
 def _add_space_args(p: argparse.ArgumentParser) -> None:
@@ -219,15 +238,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_storage(url: str) -> Any:
+    """Return the Optuna storage of ``url``; UserError (one line, password masked) if it cannot be used.
+
+    A database server that does not answer ends the attempt within seconds.
+    """
     import optuna
 
     try:
+        if url.startswith(("postgresql", "mysql")):
+            timeout = {"connect_timeout": 5}
+            return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": timeout})
         return optuna.storages.get_storage(url)
     except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise UserError(
-            f"cannot open storage {url!r}: {reason}. Give an Optuna storage URL, e.g. sqlite:///bananas.db"
-        ) from None
+        raise UserError(_storage_error(url, err)) from None
+
+
+def _storage_error(url: str, err: Exception) -> str:
+    from sqlalchemy.engine import make_url
+
+    reason = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+    if isinstance(err, ImportError):
+        reason = f"no database driver ({err.__cause__ or err}); pip install 'bananas[postgres]' for PostgreSQL"
+    try:
+        parsed = make_url(url)
+        where = f" (server {parsed.host}:{parsed.port or 'default port'})" if parsed.host else ""
+        if parsed.password:
+            reason = reason.replace(str(parsed.password), "***")
+    except Exception:  # not a database URL at all: the reason says so
+        where = ""
+    return (
+        f"cannot open storage {mask(url)!r}{where}: {reason}. "
+        "Give an Optuna storage URL, e.g. sqlite:///bananas.db or postgresql://user@host:5432/db"
+    )
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -280,7 +322,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         try:
             warm_start = load_warm_start(args.warm_start, args.warm_start_study, skip_malformed=args.skip_malformed)
         except (OSError, KeyError, ValueError) as err:
-            raise UserError(f"cannot warm-start from {args.warm_start!r}: {err}") from None
+            raise UserError(f"cannot warm-start from {mask(args.warm_start)!r}: {err}") from None
     try:
         study = run_search(
             space,
@@ -301,7 +343,7 @@ def cmd_search(args: argparse.Namespace) -> None:
         if not _interrupted(err):
             raise
         print(
-            f"\nstopped; completed trials are kept in {args.storage} (study {study_name!r}). "
+            f"\nstopped; completed trials are kept in {mask(args.storage)} (study {study_name!r}). "
             "Run the same command again to continue.",
             file=sys.stderr,
         )
@@ -309,7 +351,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     finally:
         if bar is not None:
             bar.close()
-    _print_summary(study, space, args.storage)
+    _print_summary(study, space, mask(args.storage))
 
 
 def _evaluation_line(trial: Any, done: int, budget: int) -> str:
@@ -418,7 +460,7 @@ def _load_bananas_study(storage_url: str, study_name: str) -> tuple[Any, Any]:
     try:
         study = optuna.load_study(storage=_open_storage(storage_url), study_name=study_name)
     except KeyError:
-        raise UserError(f"no study {study_name!r} in {storage_url}") from None
+        raise UserError(f"no study {study_name!r} in {mask(storage_url)}") from None
     if CONFIG_ATTR not in study.user_attrs:
         raise UserError(f"study {study_name!r} was not made by bananas")
     return study, get_space(study.user_attrs["space"], study.user_attrs["dataset"])
@@ -454,7 +496,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         study.add_trials(records_to_trials(records, space))
     except ValueError as err:
         raise UserError(str(err)) from None
-    print(f"imported {len(records)} evaluations into study {args.study_name!r} in {args.storage}")
+    print(f"imported {len(records)} evaluations into study {args.study_name!r} in {mask(args.storage)}")
 
 
 COMMANDS = {

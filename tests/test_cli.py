@@ -169,3 +169,20 @@ def test_nb201_table_search_runs_like_nbgraph(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "12 completed trials" in out and "regret" in out
+
+
+def test_passwords_in_storage_urls_are_masked():
+    from bananas.cli import mask
+
+    assert mask("postgresql://bob:s3cret@db.example:5432/nas") == "postgresql://bob:***@db.example:5432/nas"
+    assert mask("sqlite:///bananas.db") == "sqlite:///bananas.db" and mask("not a url") == "not a url"
+
+
+def test_an_unreachable_database_is_a_quick_one_line_error_without_the_password():
+    import time
+
+    start = time.perf_counter()
+    out = _bananas("search", "--budget", "2", "--storage", "postgresql://bob:s3cret@127.0.0.1:1/nas")
+    assert out.returncode == 2 and time.perf_counter() - start < 30
+    assert "127.0.0.1:1" in out.stderr and "s3cret" not in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
