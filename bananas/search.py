@@ -159,7 +159,7 @@ def run_search(
         study_name: defaults to ``"{space}-{dataset}-{method}-seed{seed}"``.
         sampler_options: BANANAS options (batch_size, acquisition, encoding, ...).
         callbacks: called after each trial, as in ``Study.optimize``.
-        max_failures: stop with RuntimeError after this many failed evaluations
+        max_failures: stop with RuntimeError after this many failed (or pruned) evaluations
             in this run (default: the budget).
         warm_start: prior evaluations (see ``WarmStart``); the budget counts only
             this search's own evaluations.
@@ -190,7 +190,7 @@ def run_search(
     def stop_at_budget_or_failures(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         nonlocal done, failures
         done += trial.state == TrialState.COMPLETE  # warm-start trials are all added before optimize
-        failures += trial.state == TrialState.FAIL
+        failures += trial.state in (TrialState.FAIL, TrialState.PRUNED)  # a pruner may stop every run
         if failures > max_failures or done >= budget:
             study.stop()
 
@@ -200,5 +200,7 @@ def run_search(
         catch=(EvaluationFailed,),
     )
     if failures > max_failures:
-        raise RuntimeError(f"stopped after {failures} failed evaluations; see the trials' fail_reason")
+        raise RuntimeError(
+            f"stopped after {failures} failed or pruned evaluations; see the trials' fail_reason and states"
+        )
     return study

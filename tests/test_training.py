@@ -70,7 +70,7 @@ def test_a_nan_loss_is_a_failed_trial_with_its_reason(space):
     result = ev.evaluate(GOOD)
     assert not result.ok and "loss is nan" in result.reason.lower()
     storage = optuna.storages.InMemoryStorage()
-    with pytest.raises(RuntimeError, match="3 failed evaluations"):  # the search goes on until max_failures
+    with pytest.raises(RuntimeError, match="3 failed or pruned evaluations"):  # the search goes on until max_failures
         run_search(space, ev, method="random", budget=1, seed=0, max_failures=2, storage=storage, study_name="n")
     trials = optuna.load_study(storage=storage, study_name="n").trials
     assert [t.state for t in trials] == [optuna.trial.TrialState.FAIL] * 3
@@ -78,12 +78,26 @@ def test_a_nan_loss_is_a_failed_trial_with_its_reason(space):
     assert len({t.user_attrs["arch"] for t in trials}) == 3  # a failed architecture is not proposed again
 
 
-def test_epochs_are_intermediate_values_and_pruned_trials_never_return(space):
+def test_epochs_are_intermediate_values(space):
     ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=2, **SMALL))
     study = run_search(space, ev, method="bananas", budget=4, seed=0)
     done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert len(done) == 4 and all(sorted(t.intermediate_values) == [1, 2] for t in done)
     assert study.user_attrs["bananas"]["evaluator"]["epochs"] == 2
+
+
+def test_a_pruner_stops_runs_after_an_epoch_and_they_are_not_proposed_again(space):
+    ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=3, **SMALL))
+    storage = optuna.storages.InMemoryStorage()
+    prune_all = optuna.pruners.ThresholdPruner(lower=101.0)  # no accuracy passes: every run is pruned
+    with pytest.raises(RuntimeError, match="failed or pruned"):
+        run_search(
+            space, ev, method="random", budget=2, max_failures=2, pruner=prune_all, storage=storage, study_name="p"
+        )
+    trials = optuna.load_study(storage=storage, study_name="p").trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.PRUNED] * 3
+    assert all(list(t.intermediate_values) == [1] for t in trials)
+    assert len({t.user_attrs["arch"] for t in trials}) == 3
 
 
 def test_weight_inheritance_starts_a_child_from_its_parent(space):
