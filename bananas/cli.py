@@ -76,14 +76,19 @@ def _add_space_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _space(args: argparse.Namespace, tabular: bool = True) -> Any:
-    """Return the space of ``--space/--dataset/--table``; UserError on a bad choice."""
-    from bananas.spaces import get_space, get_tabular_space
+def _space(args: argparse.Namespace, training: bool = False) -> Any:
+    """Return the space of ``--space/--dataset/--table`` (with its results table unless ``training``,
+    which needs the NB-201 space); UserError on a bad choice."""
+    from bananas.spaces import NB201Space, get_tabular_space
 
+    if training and args.space != "nb201":
+        raise UserError("--evaluator train builds NAS-Bench-201 networks; add --space nb201")
     if args.dataset is None:
-        args.dataset = {"nbgraph": "cora", "nb201": "cifar10"}[args.space]
+        args.dataset = {"nbgraph": "cora", "nb201": "digits" if training else "cifar10"}[args.space]
+    if training:
+        return NB201Space(args.dataset)  # no table: the summary reports accuracies, not regrets
     try:
-        return (get_tabular_space if tabular else get_space)(args.space, args.dataset, args.table)
+        return get_tabular_space(args.space, args.dataset, args.table)
     except ValueError as err:
         raise UserError(str(err)) from None
 
@@ -284,15 +289,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     # (with a traceback on Ctrl-C) would only bury the progress bar.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     training = args.evaluator == "train"
-    if training:
-        if args.space != "nb201":
-            raise UserError("--evaluator train builds NAS-Bench-201 networks; add --space nb201")
-        from bananas.spaces import NB201Space
-
-        args.dataset = args.dataset or "digits"
-        space = NB201Space(args.dataset)
-    else:
-        space = _space(args)
+    space = _space(args, training)
     evaluator = _evaluator(args, space)
     storage = _open_storage(args.storage)
     study_name = args.study_name or f"{args.space}-{args.dataset}-{args.method}-seed{args.seed}"

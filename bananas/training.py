@@ -132,6 +132,7 @@ class Trainer:
         scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp)
         gen = torch.Generator(device=self.device).manual_seed(seed)
         start, seen, done = time.perf_counter(), 0, 0
+        deadline = start + cfg.time_budget if cfg.time_budget is not None else math.inf
         for epoch in range(1, epochs + 1):
             model.train()
             loss_sum = torch.zeros((), device=self.device)
@@ -148,14 +149,14 @@ class Trainer:
                 schedule.step()
                 loss_sum += loss.detach()
                 seen += len(idx)
-                if cfg.time_budget is not None and time.perf_counter() - start > cfg.time_budget:
+                if time.perf_counter() > deadline:
                     break
             if not torch.isfinite(loss_sum):  # one check (one device sync) per epoch
                 raise Diverged(f"training loss is {float(loss_sum)} in epoch {epoch}")
             done = epoch
             if on_epoch is not None:
                 on_epoch(epoch, self.accuracy(model, self.splits.valid))
-            if cfg.time_budget is not None and time.perf_counter() - start > cfg.time_budget:
+            if time.perf_counter() > deadline:
                 break
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
