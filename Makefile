@@ -1,4 +1,5 @@
-# Quick start: `make demo` runs a search, `make test` runs the tests. Both set up .venv first.
+# Quick start: `make demo` runs a search, `make test` runs the tests. Both set up .venv first;
+# `make test` also installs PostgreSQL's server (Debian package) when missing, for the worker tests.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -19,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/bananas search --space nbgraph --dataset cora --budget 150 --seed 0 --storage sqlite:///bananas.db
 
 test: $(STAMP)
+	.ci/install-postgres
 	$(PY) -m pytest -n 2 tests
 
 lint: $(STAMP)

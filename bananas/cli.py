@@ -45,21 +45,18 @@ def _add_storage_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--storage",
         default=os.environ.get("BANANAS_STORAGE", DEFAULT_STORAGE),
-        help=f"Optuna storage URL (default: $BANANAS_STORAGE, else {DEFAULT_STORAGE}); for PostgreSQL the "
-        "password may come from the URL, $BANANAS_STORAGE or libpq's $PGPASSWORD / ~/.pgpass. "
+        help=f"Optuna storage URL or journal file PATH.log (default: $BANANAS_STORAGE, else {DEFAULT_STORAGE}). "
+        "SQLite: one process; a journal file: workers on one machine; postgresql://user@host:5432/db: workers "
+        "on many machines, the password from the URL, $BANANAS_STORAGE or libpq's $PGPASSWORD / ~/.pgpass. "
         "Passwords are never printed",
     )
 
 
 def mask(url: str) -> str:
-    """Return ``url`` with its password replaced by ``***`` (as SQLAlchemy renders it)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    """Return ``url`` with its password replaced by ``***``."""
+    from bananas.storage import mask as _mask
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return url
+    return _mask(url)
 
 
 def _add_space_args(p: argparse.ArgumentParser) -> None:
@@ -140,6 +137,48 @@ def _add_training_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--inherit-epochs", type=_positive_int, help="epochs of an inheriting candidate (default: half)")
     g.add_argument("--prune", action="store_true", help="stop poor trainings early (Optuna's MedianPruner)")
+    p.add_argument(
+        "--simulated-cost",
+        type=_simulated_cost,
+        metavar="SECONDS",
+        help="table lookups sleep SECONDS (or a random LOW-HIGH), to rehearse runs with several workers",
+    )
+
+
+def _add_worker_args(p: argparse.ArgumentParser) -> None:
+    from bananas.storage import DB_TIMEOUT, GRACE_PERIOD, HEARTBEAT_INTERVAL
+
+    g = p.add_argument_group("workers (several processes on one study)")
+    g.add_argument(
+        "--heartbeat-interval",
+        type=_positive_int,
+        default=HEARTBEAT_INTERVAL,
+        help=f"seconds between a running trial's heartbeats (default: {HEARTBEAT_INTERVAL})",
+    )
+    g.add_argument(
+        "--grace-period",
+        type=_positive_int,
+        default=GRACE_PERIOD,
+        help=f"seconds without a heartbeat before a trial is retried by another worker (default: {GRACE_PERIOD})",
+    )
+    g.add_argument(
+        "--db-timeout",
+        type=float,
+        default=DB_TIMEOUT,
+        help=f"seconds to keep retrying a database that stopped answering (default: {DB_TIMEOUT:.0f})",
+    )
+
+
+def _simulated_cost(text: str) -> float | tuple[float, float]:
+    """Read ``SECONDS`` or ``LOW-HIGH``."""
+    try:
+        low, _, high = text.partition("-")
+        cost = (float(low), float(high)) if high else float(low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SECONDS or LOW-HIGH, e.g. 2 or 0.1-0.5, got {text!r}") from None
+    if min(cost if isinstance(cost, tuple) else (cost,)) < 0:
+        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text!r}")
+    return cost
 
 
 def _evaluator(args: argparse.Namespace, space: Any) -> Any:
@@ -147,7 +186,10 @@ def _evaluator(args: argparse.Namespace, space: Any) -> Any:
     if args.evaluator == "table":
         from bananas.evaluators import TabularEvaluator
 
-        return TabularEvaluator(space)
+        try:
+            return TabularEvaluator(space, simulated_cost=args.simulated_cost)
+        except ValueError as err:
+            raise UserError(str(err)) from None
     from bananas.data import DataError
     from bananas.training import TrainConfig, TrainingEvaluator
 
@@ -204,8 +246,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--warm-start-study", metavar="NAME", help="study name in the --warm-start storage")
     p.add_argument("--skip-malformed", action="store_true", help="skip malformed lines of a --warm-start log")
+    p.add_argument(
+        "--workers",
+        type=_nonneg_int,
+        help="run N worker processes on the study (storage: a journal file PATH.log or PostgreSQL); "
+        "0 only creates the study. Workers on other machines join with 'bananas worker'",
+    )
     _add_bananas_args(p)
     _add_training_args(p)
+    _add_worker_args(p)
+
+    p = sub.add_parser(
+        "worker",
+        help="join a study made by 'bananas search' and evaluate its trials until the budget is reached",
+    )
+    _add_storage_arg(p)
+    p.add_argument("--study-name", required=True)
+    p.add_argument("--seed", type=_nonneg_int, help="this worker's sampler seed (default: random)")
+    p.add_argument("--data-dir", help="training: folder with the CIFAR files on this machine")
+    p.add_argument("--device", default="auto", help="training: auto (CUDA when present), cpu, cuda, cuda:1, ...")
+    p.add_argument("--max-failures", type=_nonneg_int, help="stop after this many failed evaluations")
+    p.add_argument("--quiet", action="store_true", help="no line per trial")
+    _add_worker_args(p)
 
     p = sub.add_parser("export", help="write a study's evaluations as JSONL (schema: bananas.logs)")
     _add_storage_arg(p)
@@ -242,18 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_storage(url: str) -> Any:
-    """Return the Optuna storage of ``url``; UserError (one line, password masked) if it cannot be used.
-
-    A database server that does not answer ends the attempt within seconds.
-    """
-    import optuna
+def _open_storage(url: str, heartbeat_interval: int | None = None, grace_period: int | None = None) -> Any:
+    """Return the Optuna storage of ``url`` (see ``bananas.storage.open_storage``); UserError (one line,
+    password masked) if it cannot be used. A database server that does not answer ends the attempt
+    within seconds."""
+    from bananas.storage import open_storage
 
     try:
-        if url.startswith(("postgresql", "mysql")):
-            timeout = {"connect_timeout": 5}
-            return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": timeout})
-        return optuna.storages.get_storage(url)
+        return open_storage(url, heartbeat_interval=heartbeat_interval, grace_period=grace_period)
     except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
         raise UserError(_storage_error(url, err)) from None
 
@@ -273,7 +331,8 @@ def _storage_error(url: str, err: Exception) -> str:
         where = ""
     return (
         f"cannot open storage {mask(url)!r}{where}: {reason}. "
-        "Give an Optuna storage URL, e.g. sqlite:///bananas.db or postgresql://user@host:5432/db"
+        "Give an Optuna storage URL, e.g. sqlite:///bananas.db or postgresql://user@host:5432/db, "
+        "or a journal file PATH.log"
     )
 
 
@@ -320,6 +379,9 @@ def cmd_search(args: argparse.Namespace) -> None:
             warm_start = load_warm_start(args.warm_start, args.warm_start_study, skip_malformed=args.skip_malformed)
         except (OSError, KeyError, ValueError) as err:
             raise UserError(f"cannot warm-start from {mask(args.warm_start)!r}: {err}") from None
+    if args.workers is not None:
+        _search_with_workers(args, space, evaluator, storage, study_name, options, warm_start)
+        return
     try:
         study = run_search(
             space,
@@ -332,7 +394,7 @@ def cmd_search(args: argparse.Namespace) -> None:
             sampler_options=options,
             callbacks=[progress],
             warm_start=warm_start,
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1) if args.prune else None,
+            pruner="median" if args.prune else None,
         )
     except (StudyMismatch, ValueError) as err:
         raise UserError(str(err)) from None
@@ -351,12 +413,138 @@ def cmd_search(args: argparse.Namespace) -> None:
     _print_summary(study, space, mask(args.storage))
 
 
+def _search_with_workers(
+    args: argparse.Namespace, space: Any, evaluator: Any, storage: Any, study_name: str, options: Any, warm_start: Any
+) -> None:
+    """Create (or reopen) the study, then run ``--workers`` worker processes on it to the budget."""
+    import signal
+    import subprocess
+    import time
+
+    from tqdm.auto import tqdm
+
+    from bananas.search import StudyMismatch, n_complete, prepare_study
+    from bananas.workers import spawn_workers
+
+    try:
+        study = prepare_study(
+            space,
+            evaluator,
+            method=args.method,
+            budget=args.budget,
+            seed=args.seed,
+            storage=storage,
+            study_name=study_name,
+            sampler_options=options,
+            warm_start=warm_start,
+            pruner="median" if args.prune else None,
+        )
+    except (StudyMismatch, ValueError) as err:
+        raise UserError(str(err)) from None
+    if args.workers == 0:
+        print(
+            f"study {study_name!r} is ready in {mask(args.storage)}; start workers with: "
+            f"bananas worker --study-name {study_name} (storage from --storage or $BANANAS_STORAGE)"
+        )
+        return
+    flags = ["--quiet"]
+    for flag in ("heartbeat_interval", "grace_period", "db_timeout", "data_dir", "device"):
+        if getattr(args, flag) is not None:
+            flags += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    procs = spawn_workers(args.storage, study_name, args.workers, args.seed, flags)
+    bar = tqdm(total=args.budget, desc=f"{args.method} {args.dataset} ×{args.workers}", unit="eval", disable=args.quiet)
+    try:
+        while any(p.poll() is None for p in procs):
+            bar.update(n_complete(study) - bar.n)
+            time.sleep(0.5)
+    except BaseException as err:
+        for p in procs:  # each hands its trial back to the study and exits
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()  # its trial is retried through the heartbeat
+        if not _interrupted(err):
+            raise
+        print(
+            f"\nstopped; completed trials are kept in {mask(args.storage)} (study {study_name!r}). "
+            "Run the same command again to continue.",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
+    finally:
+        bar.update(n_complete(study) - bar.n)
+        bar.close()
+    failed = [f"worker {i} exited with code {p.returncode}" for i, p in enumerate(procs) if p.returncode]
+    if n_complete(study) < args.budget:
+        raise UserError(
+            f"{'; '.join(failed) or 'the workers stopped'} before the budget was reached; "
+            "run the same command again to continue"
+        )
+    if failed:
+        print(f"note: {'; '.join(failed)}; other workers took over its trials", file=sys.stderr)
+    _print_summary(study, space, mask(args.storage))
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    import signal
+
+    import optuna
+
+    from bananas.storage import StorageUnavailable
+    from bananas.workers import run_worker, worker_name
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = _open_storage(args.storage, args.heartbeat_interval, args.grace_period)
+    me = worker_name()
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM (a scheduler's preemption): hand the trial back as for Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+
+    def line(study: Any, trial: Any) -> None:
+        if not args.quiet:
+            done = sum(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False))
+            print(f"{me} {_evaluation_line(trial, done, study.user_attrs['bananas']['budget'])}", flush=True)
+
+    try:
+        report = run_worker(
+            storage,
+            args.study_name,
+            seed=args.seed,
+            data_dir=args.data_dir,
+            device=args.device,
+            max_failures=args.max_failures,
+            db_timeout=args.db_timeout,
+            callbacks=[line],
+        )
+    except KeyError:
+        raise UserError(f"no study {args.study_name!r} in {mask(args.storage)}") from None
+    except (ValueError, StorageUnavailable) as err:
+        raise UserError(str(err)) from None
+    except BaseException as err:
+        if not _interrupted(err):
+            raise
+        print(f"\nworker {me} stopped; its trial was handed back to the study", file=sys.stderr)
+        raise SystemExit(130) from None
+    if not args.quiet:
+        print(
+            f"worker {me} done: {report.completed} completed, {report.failed} failed, {report.skipped} skipped, "
+            f"{report.retried} trials of dead workers retried"
+        )
+
+
 def _evaluation_line(trial: Any, done: int, budget: int) -> str:
-    """One line per finished training: its architecture and metrics, or why it failed."""
+    """One line per finished evaluation: its architecture and metrics, or why it failed."""
     a = trial.user_attrs
     head = f"[{done}/{budget}] trial {trial.number} {a.get('arch', '?')}"
     if trial.state.name != "COMPLETE":
         return f"{head}  {trial.state.name}: {a.get('fail_reason', '')}".rstrip(": ")
+    if "train_seconds" not in a:  # a table lookup
+        return f"{head}  valid {a['valid_acc']:.2f}%  test {a['test_acc']:.2f}%"
     inherited = "  inherited" if "inherited_from" in a else ""
     return (
         f"{head}  valid {a['valid_acc']:.2f}%  test {a['test_acc']:.2f}%  {a['params_m']:.3f} M params  "
@@ -498,6 +686,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 COMMANDS = {
     "search": cmd_search,
+    "worker": cmd_worker,
     "export": cmd_export,
     "import": cmd_import,
     "benchmark": cmd_benchmark,

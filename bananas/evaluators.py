@@ -8,6 +8,7 @@ evaluator is ``bananas.training.TrainingEvaluator``.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,15 +32,33 @@ class Result:
 
 
 class TabularEvaluator:
-    """Looks architectures up in a tabular space's results table."""
+    """Looks architectures up in a tabular space's results table.
 
-    def __init__(self, space: TabularSpace) -> None:
+    ``simulated_cost`` (seconds, or a ``(low, high)`` range drawn uniformly per lookup)
+    makes each lookup sleep that long, to rehearse runs whose evaluations take time,
+    e.g. several workers on one study.
+    """
+
+    def __init__(self, space: TabularSpace, simulated_cost: float | tuple[float, float] | None = None) -> None:
         self.space = space
+        if isinstance(simulated_cost, list):
+            simulated_cost = (simulated_cost[0], simulated_cost[1])
+        low, high = simulated_cost if isinstance(simulated_cost, tuple) else (simulated_cost or 0.0,) * 2
+        if not 0 <= low <= high:
+            raise ValueError(f"simulated_cost must be seconds >= 0 or a range low <= high, got {simulated_cost}")
+        self.simulated_cost = simulated_cost
+
+    def describe(self) -> dict[str, Any]:
+        """Return the settings recorded in the study (workers rebuild the evaluator from them)."""
+        return {"kind": "table", "simulated_cost": self.simulated_cost}
 
     def evaluate(self, arch: Any, on_epoch: Any = None) -> Result:
         """Return the table's metrics of ``arch``; a FAIL result if it has no row (``on_epoch``: unused,
         a table has no epochs)."""
         start = time.perf_counter()
+        cost = self.simulated_cost
+        if cost:
+            time.sleep(random.uniform(*cost) if isinstance(cost, tuple) else cost)
         try:
             metrics = self.space.lookup(arch)
         except (KeyError, ValueError) as err:

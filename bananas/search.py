@@ -21,6 +21,7 @@ from bananas.evaluators import Result
 from bananas.samplers import BananasSampler, EvolutionSampler, RandomSearchSampler
 from bananas.samplers._base import FAIL_REASON, RETRY, ValidProposals
 from bananas.spaces import Space
+from bananas.storage import WORKER
 from bananas.warmstart import TRANSFER_SHARE, WARM_START, WarmStart
 
 METHODS = ("bananas", "random", "re", "tpe", "gp", "pool-random")
@@ -61,22 +62,31 @@ def make_objective(space: Space, evaluator: Any) -> Callable[[optuna.Trial], flo
     def objective(trial: optuna.Trial) -> float:
         arch = space.suggest(trial)
         trial.set_user_attr("arch", space.to_string(arch))
-
-        def on_epoch(epoch: int, valid_acc: float) -> None:
-            trial.report(valid_acc, epoch)
-            if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned after epoch {epoch} at validation accuracy {valid_acc:.2f}")
-
-        result: Result = evaluator.evaluate(arch, on_epoch=on_epoch)
-        trial.set_user_attr("cost_seconds", result.cost)
-        if not result.ok:
-            trial.set_user_attr(FAIL_REASON, result.reason)
-            raise EvaluationFailed(result.reason)
-        for name, value in result.metrics.items():
-            trial.set_user_attr(name, value)
-        return result.metrics["valid_acc"]
+        return record(trial, evaluator.evaluate(arch, on_epoch=reporter(trial)))
 
     return objective
+
+
+def reporter(trial: optuna.Trial) -> Callable[[int, float], None]:
+    """Return ``on_epoch`` for an evaluator: report the validation accuracy, stop if the pruner says so."""
+
+    def on_epoch(epoch: int, valid_acc: float) -> None:
+        trial.report(valid_acc, epoch)
+        if trial.should_prune():
+            raise optuna.TrialPruned(f"pruned after epoch {epoch} at validation accuracy {valid_acc:.2f}")
+
+    return on_epoch
+
+
+def record(trial: optuna.Trial, result: Result) -> float:
+    """Record ``result`` in the trial's user attrs; return the objective (EvaluationFailed if it failed)."""
+    trial.set_user_attr("cost_seconds", result.cost)
+    if not result.ok:
+        trial.set_user_attr(FAIL_REASON, result.reason)
+        raise EvaluationFailed(result.reason)
+    for name, value in result.metrics.items():
+        trial.set_user_attr(name, value)
+    return float(result.metrics["valid_acc"])
 
 
 def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.Study:
@@ -113,13 +123,16 @@ def requeue_interrupted(study: optuna.Study, space: Space) -> int:
     A trial stopped before all its params were set had no architecture yet and
     is not enqueued: half-fixed params would mix with another proposal.
     Only for a study that one process works on (``bananas search``): there, a
-    RUNNING trial at start-up is an orphan.
+    RUNNING trial at start-up is an orphan. Trials of workers (user attr
+    ``worker``) are left to their heartbeat (``bananas.workers``).
     """
     trials = study.get_trials(deepcopy=False)
     retried = {t.user_attrs.get(RETRY_OF) for t in trials}
     names = space.distributions().keys()
     count = 0
     for t in trials:
+        if WORKER in t.user_attrs:
+            continue
         if t.state == TrialState.RUNNING:
             study._storage.set_trial_user_attr(t._trial_id, FAIL_REASON, "left RUNNING by a process that stopped")
             study._storage.set_trial_user_attr(t._trial_id, RETRY, True)
@@ -137,6 +150,61 @@ def n_complete(study: optuna.Study) -> int:
     return sum(WARM_START not in t.user_attrs for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
+PRUNERS = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)}
+
+
+def make_pruner(pruner: str | optuna.pruners.BasePruner | None) -> optuna.pruners.BasePruner:
+    """Return the pruner named in ``PRUNERS``, the one given, or none (Optuna's default would prune)."""
+    if pruner is None:
+        return optuna.pruners.NopPruner()
+    if isinstance(pruner, str):
+        if pruner not in PRUNERS:
+            raise ValueError(f"unknown pruner {pruner!r}; choose one of {', '.join(PRUNERS)}")
+        return PRUNERS[pruner]()
+    return pruner
+
+
+def prepare_study(
+    space: Space,
+    evaluator: Any,
+    *,
+    method: str = "bananas",
+    budget: int = 150,
+    seed: int | None = 0,
+    storage: Any = None,
+    study_name: str | None = None,
+    sampler_options: dict[str, Any] | None = None,
+    warm_start: WarmStart | None = None,
+    pruner: str | optuna.pruners.BasePruner | None = None,
+) -> optuna.Study:
+    """Open (or create) the study of a search, with its sampler and pruner; evaluate nothing.
+
+    The study's user attr ``"bananas"`` records what a worker needs to join it: space,
+    dataset, method, seed, budget (updated when a later run asks for another),
+    ``sampler_options``, the evaluator's settings and the pruner's name.
+    """
+    sampler_options = dict(sampler_options or {})
+    if warm_start is not None and warm_start.transfers_to(space):
+        n_init = sampler_options.get("n_startup_trials", 10)
+        n_prior = math.ceil(TRANSFER_SHARE * n_init)
+        sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
+    config = {**space.describe(), "method": method, "seed": seed, "budget": budget, "sampler_options": sampler_options}
+    if hasattr(evaluator, "describe"):
+        config["evaluator"] = evaluator.describe()
+    if isinstance(pruner, str):
+        config["pruner"] = pruner
+    study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
+    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
+    stored = study.user_attrs[CONFIG_ATTR]
+    if stored.get("budget") != budget:
+        study.set_user_attr(CONFIG_ATTR, {**stored, "budget": budget})
+    study.sampler = make_sampler(method, space, seed, **sampler_options)
+    study.pruner = make_pruner(pruner)
+    if warm_start is not None and not warm_start.transfers_to(space):
+        warm_start.add_observations(study, space)
+    return study
+
+
 def run_search(
     space: Space,
     evaluator: Any,
@@ -150,9 +218,10 @@ def run_search(
     callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
     max_failures: int | None = None,
     warm_start: WarmStart | None = None,
-    pruner: optuna.pruners.BasePruner | None = None,
+    pruner: str | optuna.pruners.BasePruner | None = None,
 ) -> optuna.Study:
-    """Run (or continue) a search until the study holds ``budget`` completed trials; return the study.
+    """Run (or continue) a search in this process until the study holds ``budget`` completed trials;
+    return the study. (Several processes on one study: ``bananas.workers``.)
 
     Args:
         storage: an Optuna storage URL or object; ``None`` keeps the study in memory.
@@ -163,23 +232,21 @@ def run_search(
             in this run (default: the budget).
         warm_start: prior evaluations (see ``WarmStart``); the budget counts only
             this search's own evaluations.
-        pruner: an Optuna pruner for evaluators that report epochs; pruned
-            trials do not count towards the budget and are not proposed again.
+        pruner: an Optuna pruner (or a name from ``PRUNERS``) for evaluators that report
+            epochs; pruned trials do not count towards the budget and are not proposed again.
     """
-    sampler_options = dict(sampler_options or {})
-    if warm_start is not None and warm_start.transfers_to(space):
-        n_init = sampler_options.get("n_startup_trials", 10)
-        n_prior = math.ceil(TRANSFER_SHARE * n_init)
-        sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
-    config = {**space.describe(), "method": method, "seed": seed, "budget": budget, **sampler_options}
-    if hasattr(evaluator, "describe"):
-        config["evaluator"] = evaluator.describe()
-    study_name = study_name or f"{space.name}-{space.dataset}-{method}-seed{seed}"
-    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
-    study.sampler = make_sampler(method, space, seed, **sampler_options)
-    study.pruner = pruner or optuna.pruners.NopPruner()  # Optuna's default (median) would prune
-    if warm_start is not None and not warm_start.transfers_to(space):
-        warm_start.add_observations(study, space)
+    study = prepare_study(
+        space,
+        evaluator,
+        method=method,
+        budget=budget,
+        seed=seed,
+        storage=storage,
+        study_name=study_name,
+        sampler_options=sampler_options,
+        warm_start=warm_start,
+        pruner=pruner,
+    )
     requeue_interrupted(study, space)
     done = n_complete(study)
     if done >= budget:

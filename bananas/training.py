@@ -185,7 +185,7 @@ class TrainingEvaluator:
 
     def describe(self) -> dict[str, Any]:
         """Return the training settings (recorded in the study)."""
-        return {**asdict(self.config), "device": str(self.device)}
+        return {"kind": "train", **asdict(self.config), "device": str(self.device)}
 
     def evaluate(self, arch: tuple[str, ...], on_epoch: OnEpoch | None = None) -> Result:
         """Train ``arch`` and return its metrics, or a failed result with the reason."""

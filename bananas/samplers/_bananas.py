@@ -86,6 +86,7 @@ class BananasSampler(SpaceSampler):
                     self._set_attrs(study, trial, attrs)
                     return arch
             self._queue = self._plan(history)
+            history = self._history(study, trial)  # other workers may have claimed picks while the model fit
         return self._random_unseen(history.seen)
 
     def _candidates(self, history: History) -> list[Any]:

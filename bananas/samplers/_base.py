@@ -42,12 +42,20 @@ class History:
 
 FAIL_REASON = "fail_reason"
 RETRY = "retry"
+SKIPPED = "skipped"
 
 
 def failed_evaluation(trial: FrozenTrial) -> bool:
     """Whether a FAIL trial's evaluation itself failed (never proposed again), as opposed to a
-    trial interrupted by Ctrl-C or left RUNNING by a killed process (``retry`` set; evaluated again)."""
-    return FAIL_REASON in trial.user_attrs and not trial.user_attrs.get(RETRY, False)
+    trial interrupted by Ctrl-C or left RUNNING by a killed process (``retry`` set; evaluated again)
+    or one a worker skipped without evaluating (``skipped``: surplus or a concurrent duplicate)."""
+    attrs = trial.user_attrs
+    return FAIL_REASON in attrs and not attrs.get(RETRY, False) and SKIPPED not in attrs
+
+
+def trial_params(trial: FrozenTrial) -> dict[str, Any]:
+    """Return the params a trial has or will have: set ones, and those fixed by ``enqueue_trial``."""
+    return {**trial.system_attrs.get("fixed_params", {}), **trial.params}
 
 
 class SpaceSampler(BaseSampler):
@@ -85,9 +93,9 @@ class SpaceSampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        fixed = trial.system_attrs.get("fixed_params", {})
+        fixed = trial_params(trial)
         if all(name in fixed for name in search_space):
-            return {}  # an enqueued architecture: Optuna uses its params; no proposal is spent on it
+            return {}  # an enqueued or retried architecture: Optuna uses its params; no proposal is spent
         with self._lock:
             history = self._history(study, trial)
             arch = self._propose(history, study, trial)
@@ -106,7 +114,7 @@ class SpaceSampler(BaseSampler):
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
-            params = t.params if t.state != TrialState.WAITING else t.system_attrs.get("fixed_params", {})
+            params = trial_params(t)
             if all(n in params for n in names):
                 arch = self._space.from_params(params)
                 self._handed_out.pop(t.number, None)

@@ -1,0 +1,147 @@
+"""Opening Optuna storages: URLs with masked passwords, heartbeats for workers, retries when the database goes away.
+
+Which storage fits which use:
+
+- ``sqlite:///bananas.db`` (the default): one process (``bananas search``).
+- a journal file, ``PATH.log`` (Optuna's ``JournalFileStorage``): several worker processes on one machine.
+- ``postgresql://user@host:5432/db``: workers on many machines.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import optuna
+import sqlalchemy.exc
+from optuna.exceptions import ExperimentalWarning, StorageInternalError
+
+JOURNAL_SUFFIX = ".log"
+HEARTBEAT_INTERVAL = 5  # seconds between a running trial's heartbeats (RDB storages)
+GRACE_PERIOD = 30  # seconds without a heartbeat after which a running trial is failed and retried
+DB_TIMEOUT = 120.0  # seconds a worker keeps retrying a storage that does not answer
+
+# What a storage raises while its database restarts or cannot be reached.
+DB_ERRORS = (StorageInternalError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+
+T = TypeVar("T")
+
+
+class StorageUnavailable(RuntimeError):
+    """The storage did not answer within the retry time."""
+
+
+def mask(url: str) -> str:
+    """Return ``url`` with its password replaced by ``***`` (as SQLAlchemy renders it)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url
+
+
+def is_journal(url: str) -> bool:
+    """Whether ``url`` names a journal file (a path ending in ``.log``, no ``://``)."""
+    return "://" not in url and url.endswith(JOURNAL_SUFFIX)
+
+
+def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_period: int | None = None) -> Any:
+    """Return the Optuna storage of ``url``: a journal file, or an RDB storage (SQLite, PostgreSQL, MySQL).
+
+    PostgreSQL/MySQL connections time out after 5 s and are checked before each use
+    (so a restarted server is reconnected to). With ``heartbeat_interval``, running trials
+    record heartbeats; one silent for ``grace_period`` seconds is failed and its
+    architecture enqueued again (Optuna's ``RetryHeartbeatStaleTrialCallback``).
+    Raises whatever SQLAlchemy or the driver raises for a URL that cannot be used.
+    """
+    if is_journal(url):
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(url))
+    engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith(("postgresql", "mysql")):
+        engine_kwargs["connect_args"] = {"connect_timeout": 5}
+    heartbeat: dict[str, Any] = {}
+    if heartbeat_interval is not None:
+        heartbeat = {
+            "heartbeat_interval": heartbeat_interval,
+            "grace_period": grace_period or GRACE_PERIOD,
+            "heartbeat_stale_trial_callback": retry_callback(),
+        }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
+
+
+WORKER = "worker"  # user attr: "host:pid" of the process evaluating the trial
+RETRIED_ATTRS = ("fail_reason", "retry", WORKER)  # bookkeeping of the old trial, not copied to its retry
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ExperimentalWarning)
+
+    class RetryArchitecture(optuna.storages.RetryHeartbeatStaleTrialCallback):
+        """Optuna's retry of a trial whose worker is gone (system attr ``failed_trial``), for trials that
+        had their whole architecture (user attr ``arch``): one stopped while its params were being set
+        had none yet, and half-fixed params would mix with another proposal."""
+
+        def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+            if "arch" not in trial.user_attrs:
+                return
+            trial = copy.deepcopy(trial)
+            trial.user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in RETRIED_ATTRS}
+            super().__call__(study, trial)
+
+
+def retry_callback() -> RetryArchitecture:
+    """Return the callback that enqueues a failed trial's architecture again."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        return RetryArchitecture()
+
+
+class Retrying:
+    """Calls storage operations again, with exponential backoff, while the database does not answer.
+
+    After ``timeout`` seconds of failures in a row it raises ``StorageUnavailable`` naming the
+    last error; trials recorded so far stay in the storage.
+    """
+
+    def __init__(self, timeout: float = DB_TIMEOUT, where: str = "the storage") -> None:
+        self.timeout = timeout
+        self.where = where
+        self.outages = 0
+
+    def __call__(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        start: float | None = None
+        delay = 0.25
+        while True:
+            try:
+                result = fn(*args, **kwargs)
+            except DB_ERRORS as err:
+                now = time.monotonic()
+                if start is None:
+                    start = now
+                    self.outages += 1
+                    print(f"{self.where} does not answer ({_first_line(err)}); retrying", file=sys.stderr)
+                if now - start > self.timeout:
+                    raise StorageUnavailable(
+                        f"{self.where} did not answer for {self.timeout:.0f} s ({_first_line(err)}). "
+                        "Trials recorded so far are kept; start again when the database is back"
+                    ) from err
+                time.sleep(delay)
+                delay = min(2 * delay, 5.0)
+                continue
+            if start is not None:
+                print(f"{self.where} answers again after {time.monotonic() - start:.1f} s", file=sys.stderr)
+            return result
+
+
+def _first_line(err: BaseException) -> str:
+    cause = err.__cause__ or err
+    return next((line.strip() for line in str(cause).splitlines() if line.strip()), type(cause).__name__)

@@ -1,0 +1,191 @@
+"""Workers on one study (SQLite and journal files here; PostgreSQL in test_postgres.py)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import optuna
+import pytest
+import sqlalchemy.exc
+from optuna.trial import TrialState
+
+from bananas.evaluators import TabularEvaluator
+from bananas.search import prepare_study
+from bananas.storage import Retrying, StorageUnavailable, open_storage
+from bananas.workers import WORKER, audit, duplicate_of, run_worker, surplus, worker_seed
+
+FAST = {"n_startup_trials": 4, "batch_size": 3}
+
+
+def _study(space, storage, budget, method="bananas", cost=None, name="w"):
+    return prepare_study(
+        space,
+        TabularEvaluator(space, simulated_cost=cost),
+        method=method,
+        budget=budget,
+        storage=storage,
+        study_name=name,
+        sampler_options=FAST if method == "bananas" else {},
+    )
+
+
+def _workers(n, url, name="w", grace=30, **kwargs):
+    """Run n workers in threads, each with its own storage object and seed; return their reports."""
+    reports = [None] * n
+
+    def work(i):
+        storage = open_storage(url, heartbeat_interval=1, grace_period=grace)
+        reports[i] = run_worker(storage, name, seed=worker_seed(0, i), **kwargs)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return reports
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_workers_reach_the_budget_exactly_and_evaluate_no_architecture_twice(cora, tmp_path, kind):
+    url = f"sqlite:///{tmp_path}/s.db" if kind == "sqlite" else str(tmp_path / "s.log")
+    study = _study(cora, open_storage(url), budget=24, cost=(0.0, 0.03))
+    reports = _workers(3, url, poll_interval=0.05)
+    result = audit(study, cora)
+    assert result.completed == 24 and result.duplicated == 0 and result.lost == 0
+    assert sum(r.completed for r in reports) == 24 and all(r.completed > 0 for r in reports)
+    assert {t.user_attrs[WORKER] for t in study.trials} == {t.user_attrs[WORKER] for t in study.trials[:1]}  # one pid
+    assert all(t.state in (TrialState.COMPLETE, TrialState.FAIL) for t in study.trials)
+
+
+def test_a_trial_is_surplus_when_earlier_trials_fill_the_budget(cora):
+    study = _study(cora, None, budget=2)
+    first, second, third = study.ask(), study.ask(), study.ask()
+    assert not surplus(study, first, 2) and not surplus(study, second, 2)
+    assert surplus(study, third, 2)
+    study.tell(first, state=TrialState.FAIL)  # a running trial failed: the third is needed now
+    assert not surplus(study, third, 2)
+
+
+def test_racing_trials_with_one_architecture_see_each_other(cora):
+    study = _study(cora, None, budget=5, method="random")
+    arch = cora.sample(__import__("numpy").random.default_rng(1))
+    study.enqueue_trial(cora.to_params(arch))
+    study.enqueue_trial(cora.to_params(arch))
+    a, b = study.ask(), study.ask()
+    cora.suggest(a), cora.suggest(b)
+    assert duplicate_of(study, a, cora, arch) == b.number and duplicate_of(study, b, cora, arch) == a.number
+    a.set_user_attr("skipped", True)
+    a.set_user_attr("fail_reason", "duplicate")
+    study.tell(a, state=TrialState.FAIL)  # a skipped trial is no claim
+    assert duplicate_of(study, b, cora, arch) is None
+
+
+def test_a_trial_without_heartbeat_is_retried_by_another_worker(cora, tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    study = _study(cora, open_storage(url), budget=6, method="random")
+    storage = open_storage(url, heartbeat_interval=1, grace_period=1)
+    dead = optuna.load_study(study_name="w", storage=storage)
+    trial = dead.ask()
+    arch = cora.suggest(trial)
+    trial.set_user_attr("arch", cora.to_string(arch))
+    trial.set_user_attr(WORKER, "elsewhere:1")
+    storage.record_heartbeat(trial._trial_id)  # then its worker dies
+    time.sleep(2.5)
+    (report,) = _workers(1, url, grace=1, poll_interval=0.05)
+    assert report.retried == 1
+    retried = [t for t in study.trials if t.system_attrs.get("failed_trial") == trial.number]
+    assert len(retried) == 1 and retried[0].state == TrialState.COMPLETE
+    assert cora.key(cora.from_params(retried[0].params)) == cora.key(arch)
+    assert audit(study, cora) == audit(study, cora).__class__(6, 0, 1, 0, 0)
+
+
+def test_on_a_journal_file_trials_of_a_dead_local_process_are_retried(cora, tmp_path):
+    url = str(tmp_path / "s.log")
+    study = _study(cora, open_storage(url), budget=4, method="random")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    trial = study.ask()
+    trial.set_user_attr("arch", cora.to_string(cora.suggest(trial)))
+    trial.set_user_attr(WORKER, f"{os.uname().nodename}:{gone.pid}")
+    (report,) = _workers(1, url, poll_interval=0.05)
+    assert report.retried == 1
+    assert study.trials[trial.number].state == TrialState.FAIL
+    result = audit(study, cora)
+    assert (result.completed, result.retried, result.lost, result.duplicated) == (4, 1, 0, 0)
+
+
+def test_storage_calls_are_retried_with_backoff_then_give_up_with_a_clear_error():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return "ok"
+
+    retry = Retrying(timeout=10)
+    assert retry(flaky) == "ok" and len(calls) == 3 and retry.outages == 1
+
+    def down():
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    start = time.monotonic()
+    with pytest.raises(StorageUnavailable, match="did not answer for 1 s .*connection refused.*kept"):
+        Retrying(timeout=1)(down)
+    assert time.monotonic() - start < 5
+
+
+def _bananas(*args, env=None, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-m", "bananas.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )
+
+
+def test_search_with_workers_runs_to_the_budget_and_prints_the_summary(cora, tmp_path):
+    log = str(tmp_path / "s.log")
+    proc = _bananas(
+        "search", "--workers", "2", "--budget", "14", "--n-init", "4", "--batch-size", "3",
+        "--storage", log, "--quiet", "--simulated-cost", "0.01-0.05",
+    )  # fmt: skip
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err
+    assert "14 completed trials" in out and "regret" in out
+    study = optuna.load_study(study_name="nbgraph-cora-bananas-seed0", storage=open_storage(log))
+    result = audit(study, cora)
+    assert result.completed == 14 and result.duplicated == 0
+    assert len({t.user_attrs[WORKER] for t in study.trials}) == 2
+
+
+def test_a_worker_stopped_by_ctrl_c_hands_its_trial_back(cora, tmp_path):
+    log = str(tmp_path / "s.log")
+    study = _study(cora, open_storage(log), budget=3, method="random", cost=30.0)
+    proc = _bananas("worker", "--study-name", "w", env={"BANANAS_STORAGE": log})
+    deadline = time.monotonic() + 60
+    while not any(t.state == TrialState.RUNNING and "arch" in t.user_attrs for t in study.trials):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "handed back" in err
+    stopped, again = study.trials[0], study.trials[1]
+    assert stopped.state == TrialState.FAIL and stopped.user_attrs["retry"]
+    assert again.state == TrialState.WAITING and again.params == stopped.params
+
+
+def test_worker_errors_are_one_line(tmp_path):
+    log = str(tmp_path / "s.log")
+    proc = _bananas("worker", "--storage", log, "--study-name", "nope")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.strip() == f"bananas: error: no study 'nope' in {log}"
+    optuna.create_study(storage=open_storage(log), study_name="foreign")
+    proc = _bananas("worker", "--storage", log, "--study-name", "foreign")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "not made by" in err and "--workers" in err and len(err.splitlines()) == 1
