@@ -17,6 +17,8 @@ _EXPORTS = {
     "EvolutionSampler": "bananas.samplers",
     "RandomSearchSampler": "bananas.samplers",
     "run_search": "bananas.search",
+    "prepare_study": "bananas.search",
+    "run_worker": "bananas.workers",
     "METHODS": "bananas.search",
     "get_space": "bananas.spaces",
     "NBGraphSpace": "bananas.spaces",

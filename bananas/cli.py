@@ -341,7 +341,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     from optuna.trial import TrialState
     from tqdm.auto import tqdm
 
-    from bananas.search import StudyMismatch, n_complete, run_search
+    from bananas.search import StudyMismatch, n_complete, prepare_study, run_search
     from bananas.warmstart import load_warm_start
 
     # Failed evaluations are FAIL trials with a fail_reason; Optuna's per-trial warnings
@@ -379,23 +379,21 @@ def cmd_search(args: argparse.Namespace) -> None:
             warm_start = load_warm_start(args.warm_start, args.warm_start_study, skip_malformed=args.skip_malformed)
         except (OSError, KeyError, ValueError) as err:
             raise UserError(f"cannot warm-start from {mask(args.warm_start)!r}: {err}") from None
-    if args.workers is not None:
-        _search_with_workers(args, space, evaluator, storage, study_name, options, warm_start)
-        return
+    study_options = {
+        "method": args.method,
+        "budget": args.budget,
+        "seed": args.seed,
+        "storage": storage,
+        "study_name": study_name,
+        "sampler_options": options,
+        "warm_start": warm_start,
+        "pruner": "median" if args.prune else None,
+    }
     try:
-        study = run_search(
-            space,
-            evaluator,
-            method=args.method,
-            budget=args.budget,
-            seed=args.seed,
-            storage=storage,
-            study_name=study_name,
-            sampler_options=options,
-            callbacks=[progress],
-            warm_start=warm_start,
-            pruner="median" if args.prune else None,
-        )
+        if args.workers is not None:
+            _search_with_workers(args, space, prepare_study(space, evaluator, **study_options))
+            return
+        study = run_search(space, evaluator, callbacks=[progress], **study_options)
     except (StudyMismatch, ValueError) as err:
         raise UserError(str(err)) from None
     except BaseException as err:
@@ -413,34 +411,19 @@ def cmd_search(args: argparse.Namespace) -> None:
     _print_summary(study, space, mask(args.storage))
 
 
-def _search_with_workers(
-    args: argparse.Namespace, space: Any, evaluator: Any, storage: Any, study_name: str, options: Any, warm_start: Any
-) -> None:
-    """Create (or reopen) the study, then run ``--workers`` worker processes on it to the budget."""
+def _search_with_workers(args: argparse.Namespace, space: Any, study: Any) -> None:
+    """Run ``--workers`` worker processes on the (new or reopened) study to its budget."""
     import signal
     import subprocess
     import time
 
     from tqdm.auto import tqdm
 
-    from bananas.search import StudyMismatch, n_complete, prepare_study
+    from bananas.search import n_complete
+    from bananas.storage import Retrying
     from bananas.workers import spawn_workers
 
-    try:
-        study = prepare_study(
-            space,
-            evaluator,
-            method=args.method,
-            budget=args.budget,
-            seed=args.seed,
-            storage=storage,
-            study_name=study_name,
-            sampler_options=options,
-            warm_start=warm_start,
-            pruner="median" if args.prune else None,
-        )
-    except (StudyMismatch, ValueError) as err:
-        raise UserError(str(err)) from None
+    study_name = study.study_name
     if args.workers == 0:
         print(
             f"study {study_name!r} is ready in {mask(args.storage)}; start workers with: "
@@ -453,11 +436,12 @@ def _search_with_workers(
             flags += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
     procs = spawn_workers(args.storage, study_name, args.workers, args.seed, flags)
     bar = tqdm(total=args.budget, desc=f"{args.method} {args.dataset} ×{args.workers}", unit="eval", disable=args.quiet)
+    retry = Retrying(args.db_timeout)  # the workers ride out a database restart; so does the progress bar
     try:
         while any(p.poll() is None for p in procs):
-            bar.update(n_complete(study) - bar.n)
+            bar.update(retry(n_complete, study) - bar.n)
             time.sleep(0.5)
-    except BaseException as err:
+    except BaseException:  # Ctrl-C (cmd_search says how to continue) or an error
         for p in procs:  # each hands its trial back to the study and exits
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
@@ -466,19 +450,11 @@ def _search_with_workers(
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()  # its trial is retried through the heartbeat
-        if not _interrupted(err):
-            raise
-        print(
-            f"\nstopped; completed trials are kept in {mask(args.storage)} (study {study_name!r}). "
-            "Run the same command again to continue.",
-            file=sys.stderr,
-        )
-        raise SystemExit(130) from None
+        raise
     finally:
-        bar.update(n_complete(study) - bar.n)
         bar.close()
     failed = [f"worker {i} exited with code {p.returncode}" for i, p in enumerate(procs) if p.returncode]
-    if n_complete(study) < args.budget:
+    if retry(n_complete, study) < args.budget:
         raise UserError(
             f"{'; '.join(failed) or 'the workers stopped'} before the budget was reached; "
             "run the same command again to continue"
@@ -489,21 +465,14 @@ def _search_with_workers(
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    import signal
-
     import optuna
 
-    from bananas.storage import StorageUnavailable
-    from bananas.workers import run_worker, worker_name
+    from bananas.workers import run_worker, stop_on_signals, worker_name
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     storage = _open_storage(args.storage, args.heartbeat_interval, args.grace_period)
     me = worker_name()
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # SIGTERM (a scheduler's preemption): hand the trial back as for Ctrl-C
-
-    signal.signal(signal.SIGTERM, stop)
+    stop_on_signals()
 
     def line(study: Any, trial: Any) -> None:
         if not args.quiet:
@@ -523,7 +492,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         )
     except KeyError:
         raise UserError(f"no study {args.study_name!r} in {mask(args.storage)}") from None
-    except (ValueError, StorageUnavailable) as err:
+    except (ValueError, RuntimeError) as err:  # StorageUnavailable and too many failures included
         raise UserError(str(err)) from None
     except BaseException as err:
         if not _interrupted(err):

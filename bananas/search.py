@@ -209,44 +209,27 @@ def run_search(
     space: Space,
     evaluator: Any,
     *,
-    method: str = "bananas",
-    budget: int = 150,
-    seed: int | None = 0,
-    storage: Any = None,
-    study_name: str | None = None,
-    sampler_options: dict[str, Any] | None = None,
     callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
     max_failures: int | None = None,
-    warm_start: WarmStart | None = None,
-    pruner: str | optuna.pruners.BasePruner | None = None,
+    **study_options: Any,
 ) -> optuna.Study:
-    """Run (or continue) a search in this process until the study holds ``budget`` completed trials;
-    return the study. (Several processes on one study: ``bananas.workers``.)
+    """Run (or continue) a search in this process until the study holds its budget of completed
+    trials; return the study. (Several processes on one study: ``bananas.workers``.)
 
     Args:
-        storage: an Optuna storage URL or object; ``None`` keeps the study in memory.
-        study_name: defaults to ``"{space}-{dataset}-{method}-seed{seed}"``.
-        sampler_options: BANANAS options (batch_size, acquisition, encoding, ...).
         callbacks: called after each trial, as in ``Study.optimize``.
         max_failures: stop with RuntimeError after this many failed (or pruned) evaluations
             in this run (default: the budget).
-        warm_start: prior evaluations (see ``WarmStart``); the budget counts only
-            this search's own evaluations.
-        pruner: an Optuna pruner (or a name from ``PRUNERS``) for evaluators that report
-            epochs; pruned trials do not count towards the budget and are not proposed again.
+        study_options: those of ``prepare_study``: ``method`` (default ``"bananas"``), ``budget``
+            (150), ``seed`` (0), ``storage`` (an Optuna storage URL or object; default: in memory),
+            ``study_name`` (default ``"{space}-{dataset}-{method}-seed{seed}"``), ``sampler_options``
+            (BANANAS options: batch_size, acquisition, encoding, ...), ``warm_start`` (prior
+            evaluations, see ``WarmStart``; the budget counts only this search's own), ``pruner``
+            (an Optuna pruner or a name from ``PRUNERS``, for evaluators that report epochs; pruned
+            trials do not count towards the budget and are not proposed again).
     """
-    study = prepare_study(
-        space,
-        evaluator,
-        method=method,
-        budget=budget,
-        seed=seed,
-        storage=storage,
-        study_name=study_name,
-        sampler_options=sampler_options,
-        warm_start=warm_start,
-        pruner=pruner,
-    )
+    study = prepare_study(space, evaluator, **study_options)
+    budget = study.user_attrs[CONFIG_ATTR]["budget"]
     requeue_interrupted(study, space)
     done = n_complete(study)
     if done >= budget:

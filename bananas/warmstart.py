@@ -65,15 +65,17 @@ class WarmStart:
 
 
 def load_warm_start(source: str, study_name: str | None = None, *, skip_malformed: bool = False) -> WarmStart:
-    """Read prior evaluations from a JSONL log (``bananas export``) or an Optuna storage URL + study name."""
+    """Read prior evaluations from a JSONL log (``bananas export``), or an Optuna storage URL (or journal
+    file ``PATH.log``) and a study name."""
     from bananas.logs import read_log, trial_record
     from bananas.spaces import get_space
+    from bananas.storage import is_journal, open_storage
 
-    if "://" not in source:
+    if "://" not in source and not (study_name and is_journal(source)):
         return WarmStart(source, read_log(source, skip_malformed=skip_malformed))
     if not study_name:
         raise ValueError("a warm start from a storage URL needs the study name (--warm-start-study)")
-    study = optuna.load_study(storage=source, study_name=study_name)
+    study = optuna.load_study(storage=open_storage(source), study_name=study_name)
     if "bananas" not in study.user_attrs:  # bananas.search.CONFIG_ATTR
         raise ValueError(f"study {study_name!r} was not made by bananas; export it to JSONL first")
     space = get_space(study.user_attrs["space"], study.user_attrs["dataset"])

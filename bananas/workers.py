@@ -264,6 +264,26 @@ def duplicate_of(study: optuna.Study, trial: optuna.Trial, space: Space, arch: A
     return None
 
 
+STOP_REQUESTED = threading.Event()
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM (a scheduler's preemption) stop this process's worker.
+
+    The handler raises KeyboardInterrupt where the worker is, so its running
+    trial is handed back at once. Python drops an exception raised while a
+    finalizer runs, so the handler also sets ``STOP_REQUESTED``, which the
+    worker checks before each trial.
+    """
+
+    def stop(signum: int, frame: Any) -> None:
+        STOP_REQUESTED.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run_worker(
     storage: Any,
     study_name: str,
@@ -303,8 +323,11 @@ def run_worker(
     me = worker_name()
     try:
         while True:
+            if STOP_REQUESTED.is_set():
+                raise KeyboardInterrupt  # the signal's own exception landed where Python ignores it
             report.retried += retry(fail_dead_trials, study)
             complete, running = retry(_counts, study)
+            budget = int(retry(lambda: study.user_attrs)[CONFIG_ATTR]["budget"])  # a later search may raise it
             if complete >= budget:
                 return report
             if complete + running >= budget:
@@ -436,4 +459,3 @@ def kill_mid_evaluation(study: optuna.Study, proc: subprocess.Popen, timeout: fl
         proc.send_signal(signal.SIGCONT)
         time.sleep(0.05)
     raise TimeoutError(f"worker {proc.pid} evaluated nothing for {timeout:.0f} s")
-

@@ -93,6 +93,8 @@ def cmd_wall(args: argparse.Namespace, url: str) -> dict[str, Any]:
             (t.datetime_complete - t.datetime_start).total_seconds() - t.user_attrs["cost_seconds"] for t in done
         ]
         a = audit(study, space)
+        # everything but the evaluations, start-up and waits included, per completed trial
+        total = (n * wall - sum(t.user_attrs["cost_seconds"] for t in done)) / len(done)
         rows.append(
             {
                 "workers": n,
@@ -102,11 +104,13 @@ def cmd_wall(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 "skipped": a.skipped,
                 "overhead_mean_s": float(np.mean(overhead)),
                 "overhead_p95_s": float(np.percentile(overhead, 95)),
+                "worker_seconds_not_evaluating_per_trial": total,
             }
         )
         print(
-            f"{n} worker(s): {wall:.1f} s wall for {a.completed} evaluations, proposal overhead "
-            f"{np.mean(overhead):.3f} s/trial (p95 {np.percentile(overhead, 95):.3f}), {a.skipped} skipped, "
+            f"{n} worker(s): {wall:.1f} s wall for {a.completed} evaluations; in-trial overhead (propose, claim, "
+            f"tell) {np.mean(overhead):.3f} s/trial (p95 {np.percentile(overhead, 95):.3f}); worker time not "
+            f"evaluating {total:.3f} s/trial (start-up and waits included); {a.skipped} skipped, "
             f"{a.duplicated} duplicated",
             flush=True,
         )

@@ -112,3 +112,47 @@ def test_optuna_samplers_stuck_on_an_invalid_cell_still_finish(cora):
     evaluator = TabularEvaluator(cora)
     study.optimize(lambda t: evaluator.evaluate(cora.suggest(t)).metrics["valid_acc"], n_trials=5)
     assert all(t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["replaced_invalid"] for t in study.trials)
+
+
+def test_bananas_fits_again_once_other_workers_completed_a_batch(cora):
+    sampler = BananasSampler(space=cora, seed=0, n_startup_trials=4, batch_size=4)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    evaluator = TabularEvaluator(cora)
+
+    def evaluate(trial):
+        return evaluator.evaluate(cora.suggest(trial)).metrics["valid_acc"]
+
+    study.optimize(evaluate, n_trials=5)  # 4 random, then a plan of 4 with one handed out
+    assert "bo_seconds" in study.trials[4].user_attrs
+    study.optimize(evaluate, n_trials=1)  # the plan goes on: no fit
+    assert "bo_seconds" not in study.trials[5].user_attrs
+    rng = np.random.default_rng(1)
+    for _ in range(4):  # another worker's results arrive
+        arch = cora.sample(rng)
+        study.add_trial(
+            optuna.trial.create_trial(
+                params=cora.to_params(arch),
+                distributions=cora.distributions(),
+                value=evaluator.evaluate(arch).metrics["valid_acc"],
+            )
+        )
+    study.optimize(evaluate, n_trials=1)
+    assert "bo_seconds" in study.trials[-1].user_attrs  # a batch's worth of news: fit again
+
+
+def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
+    from bananas.acquisition import select
+
+    study = run_search(
+        cora,
+        TabularEvaluator(cora),
+        budget=8,
+        seed=3,
+        sampler_options={**FAST_BANANAS, "n_startup_trials": 4, "batch_size": 4},
+    )
+    fit = study.sampler._fit
+    assert fit.n_archs == 4
+    sel = select(fit.model, fit.X_pool, 4, best_f=fit.best_f, rng=np.random.default_rng(0))
+    assert [cora.key(fit.pool[i]) for i in sel.indices] == [
+        cora.key(cora.from_params(t.params)) for t in study.trials[4:]
+    ]

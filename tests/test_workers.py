@@ -189,3 +189,23 @@ def test_worker_errors_are_one_line(tmp_path):
     proc = _bananas("worker", "--storage", log, "--study-name", "foreign")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "not made by" in err and "--workers" in err and len(err.splitlines()) == 1
+
+
+def test_a_study_made_first_is_joined_by_workers_that_know_only_its_name(tmp_path):
+    log = str(tmp_path / "s.log")
+    made = _bananas("search", "--workers", "0", "--budget", "3", "--method", "re", "--storage", log)
+    out, err = made.communicate(timeout=120)
+    assert made.returncode == 0 and "bananas worker --study-name nbgraph-cora-re-seed0" in out, err
+    worker = _bananas("worker", "--study-name", "nbgraph-cora-re-seed0", env={"BANANAS_STORAGE": log})
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    assert out.count(" valid ") == 3 and "[3/3]" in out and "3 completed, 0 failed" in out
+
+
+def test_a_journal_file_study_is_a_warm_start_source(cora, tmp_path):
+    from bananas.search import run_search
+    from bananas.warmstart import load_warm_start
+
+    log = str(tmp_path / "old.log")
+    run_search(cora, TabularEvaluator(cora), method="random", budget=4, storage=open_storage(log), study_name="old")
+    assert len(load_warm_start(log, "old").records) == 4

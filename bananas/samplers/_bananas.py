@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,12 +23,16 @@ class BananasSampler(SpaceSampler):
     """BANANAS (White et al., 2021): neural-predictor Bayesian optimization over a ``Space``.
 
     After ``n_startup_trials`` random architectures, every ``batch_size``
-    trials it fits the predictor on the study's completed trials, builds the
-    candidate pool (mutations of the best plus random, minus every tried or
-    running architecture), and lets the acquisition pick ``batch_size`` of them,
-    with running trials as BoTorch's ``X_pending``. The picks are handed out
-    one per trial; each trial gets user attrs ``iteration``, ``pred_mean``,
-    ``pred_std``, ``acq_value`` and, on the first of a batch, ``bo_seconds``.
+    completed trials (of any worker on the study) it fits the predictor on the
+    study's completed trials and builds the candidate pool (mutations of the
+    best plus random, minus every tried or running architecture). Each trial
+    then gets the pool's best candidate by acquisition, with everything the
+    model has not seen as BoTorch's ``X_pending``: running trials of any worker
+    and architectures evaluated since the fit. In one process the picks of a
+    fit are BoTorch's greedy ``batch_size``-batch; with many workers each pick
+    also accounts for what the others started meanwhile. Each trial gets user
+    attrs ``iteration``, ``pred_mean``, ``pred_std``, ``acq_value`` and, on the
+    trial that fit the model, ``bo_seconds`` (fit, pool and pick).
 
     Args:
         space: the search space (objective: ``arch = space.suggest(trial)``).
@@ -69,7 +75,7 @@ class BananasSampler(SpaceSampler):
         self._n_startup_trials = n_startup_trials
         self._batch_size = batch_size
         self._pool_kwargs = pool_kwargs or {}
-        self._queue: list[tuple[Any, dict[str, Any]]] = []
+        self._fit: _Fit | None = None
         self._initial_design = [space.from_string(a) for a in initial_design or []]
 
     def _propose(self, history: History, study: Study, trial: FrozenTrial) -> Any:
@@ -79,51 +85,87 @@ class BananasSampler(SpaceSampler):
                 if self._space.key(arch) not in history.seen:
                     return arch
             return self._random_unseen(history.seen)
-        for _ in range(2):
-            while self._queue:
-                arch, attrs = self._queue.pop(0)
-                if self._space.key(arch) not in history.seen:
-                    self._set_attrs(study, trial, attrs)
-                    return arch
-            self._queue = self._plan(history)
-            history = self._history(study, trial)  # other workers may have claimed picks while the model fit
-        return self._random_unseen(history.seen)
+        fitted = None
+        if self._fit is None or len(history.archs) - self._fit.n_archs >= self._batch_size:
+            fitted = self._fit = self._fit_model(history)
+            history = self._history(study, trial)  # other workers may have claimed candidates while the model fit
+        pick = self._pick(history)
+        if pick is None and fitted is None:  # the pool is used up: a fresh one
+            fitted = self._fit = self._fit_model(history)
+            pick = self._pick(history)
+        if pick is None:
+            return self._random_unseen(history.seen)
+        arch, attrs = pick
+        if fitted is not None:
+            attrs["bo_seconds"] = fitted.seconds + attrs.pop("select_seconds")
+        else:
+            attrs.pop("select_seconds")
+        self._set_attrs(study, trial, attrs)
+        return arch
 
-    def _candidates(self, history: History) -> list[Any]:
-        """Return the candidate pool: untried mutations of the best plus random architectures."""
-        exclude = history.seen | {self._space.key(a) for a in history.pending}
-        return candidate_pool(self._space, history.best_first(), exclude, self._rng, **self._pool_kwargs)
-
-    def _plan(self, history: History) -> list[tuple[Any, dict[str, Any]]]:
-        """Fit the predictor and pick the next batch; return (arch, user attrs) per pick."""
+    def _fit_model(self, history: History) -> _Fit:
+        """Fit the predictor on the evaluated architectures and build the candidate pool."""
         start = time.perf_counter()
-        pool = self._candidates(history)
-        if not pool:
-            return []
+        exclude = history.seen | {self._space.key(a) for a in history.pending}
+        pool = candidate_pool(self._space, history.best_first(), exclude, self._rng, **self._pool_kwargs)
         model = None
-        if self._acquisition != "random":
+        if self._acquisition != "random" and pool:
             seed = int(self._rng.integers(2**31))
-            y = np.asarray(history.values)
             model = get_predictor(self._predictor, seed=seed, **self._predictor_options)
-            model.fit(self._encoder.transform(history.archs), y)
-        X_pending = self._encoder.transform(history.pending) if history.pending else None
-        sel = select(
-            model,
-            self._encoder.transform(pool),
-            self._batch_size,
-            acquisition=self._acquisition,
+            model.fit(self._encoder.transform(history.archs), np.asarray(history.values))
+        return _Fit(
+            model=model,
+            pool=pool,
+            X_pool=self._encoder.transform(pool) if pool else np.empty((0, 0)),
+            known={self._space.key(a) for a in history.archs},
+            n_archs=len(history.archs),
             best_f=max(history.values),
-            X_pending=X_pending,
+            iteration=1 + (len(history.archs) - self._n_startup_trials) // self._batch_size,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _pick(self, history: History) -> tuple[Any, dict[str, Any]] | None:
+        """Pick one candidate of the pool by acquisition, given everything under evaluation.
+
+        What the model has not seen counts as pending: running trials and
+        architectures evaluated since the fit. Sequentially these are the picks
+        since the fit, so the picks are exactly BoTorch's greedy q-batch; with
+        several workers, every running trial of every worker enters as well.
+        """
+        fit = self._fit
+        assert fit is not None
+        start = time.perf_counter()
+        taken = history.seen | {self._space.key(a) for a in history.pending}
+        rows = [i for i, arch in enumerate(fit.pool) if self._space.key(arch) not in taken]
+        if not rows:
+            return None
+        pending = history.pending + [a for a in history.archs if self._space.key(a) not in fit.known]
+        sel = select(
+            fit.model,
+            fit.X_pool[rows],
+            1,
+            acquisition=self._acquisition,
+            best_f=fit.best_f,
+            X_pending=self._encoder.transform(pending) if pending else None,
             rng=self._rng,
         )
-        iteration = 1 + (len(history.archs) - self._n_startup_trials) // self._batch_size
-        plan = []
-        for rank, i in enumerate(sel.indices):
-            attrs: dict[str, Any] = {"iteration": iteration}
-            for name, arr in (("pred_mean", sel.mean), ("pred_std", sel.std), ("acq_value", sel.value)):
-                if np.isfinite(arr[rank]):
-                    attrs[name] = float(arr[rank])
-            if rank == 0:
-                attrs["bo_seconds"] = time.perf_counter() - start
-            plan.append((pool[i], attrs))
-        return plan
+        attrs: dict[str, Any] = {"iteration": fit.iteration}
+        for name, arr in (("pred_mean", sel.mean), ("pred_std", sel.std), ("acq_value", sel.value)):
+            if np.isfinite(arr[0]):
+                attrs[name] = float(arr[0])
+        attrs["select_seconds"] = time.perf_counter() - start
+        return fit.pool[rows[sel.indices[0]]], attrs
+
+
+@dataclass
+class _Fit:
+    """A fitted predictor with its candidate pool, used until a batch's worth of new results."""
+
+    model: Any
+    pool: list[Any]
+    X_pool: np.ndarray
+    known: set[Hashable]  # keys of the architectures the model was fit on
+    n_archs: int
+    best_f: float
+    iteration: int
+    seconds: float
