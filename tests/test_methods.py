@@ -156,3 +156,19 @@ def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
     assert [cora.key(fit.pool[i]) for i in sel.indices] == [
         cora.key(cora.from_params(t.params)) for t in study.trials[4:]
     ]
+
+
+def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):
+    study = run_search(
+        cora,
+        TabularEvaluator(cora),
+        budget=9,
+        seed=3,
+        sampler_options={**FAST_BANANAS, "n_startup_trials": 4, "batch_size": 5, "acquisition": "its"},
+    )
+    fit = study.sampler._fit
+    assert fit.n_archs == 4
+    picked = [cora.key(cora.from_params(t.params)) for t in study.trials[4:]]
+    assert picked == [cora.key(fit.pool[i]) for i in fit.ranking.indices[:5]]
+    draws = [t.user_attrs["acq_value"] for t in study.trials[4:]]
+    assert draws == sorted(draws, reverse=True)

@@ -11,7 +11,7 @@ import numpy as np
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
-from bananas.acquisition import ACQUISITIONS, DEFAULT_ACQUISITION, select
+from bananas.acquisition import ACQUISITIONS, DEFAULT_ACQUISITION, Selection, select
 from bananas.encodings import DEFAULT_ENCODING, get_encoder
 from bananas.pool import candidate_pool
 from bananas.predictors import get_predictor
@@ -30,9 +30,11 @@ class BananasSampler(SpaceSampler):
     model has not seen as BoTorch's ``X_pending``: running trials of any worker
     and architectures evaluated since the fit. In one process the picks of a
     fit are BoTorch's greedy ``batch_size``-batch; with many workers each pick
-    also accounts for what the others started meanwhile. Each trial gets user
-    attrs ``iteration``, ``pred_mean``, ``pred_std``, ``acq_value`` and, on the
-    trial that fit the model, ``bo_seconds`` (fit, pool and pick).
+    also accounts for what the others started meanwhile. ITS draws once per
+    candidate and fit, and each trial takes the best-drawn free candidate.
+    Each trial gets user attrs ``iteration``, ``pred_mean``, ``pred_std``,
+    ``acq_value`` and, on the trial that fit the model, ``bo_seconds`` (fit,
+    pool and pick).
 
     Args:
         space: the search space (objective: ``arch = space.suggest(trial)``).
@@ -113,10 +115,15 @@ class BananasSampler(SpaceSampler):
             seed = int(self._rng.integers(2**31))
             model = get_predictor(self._predictor, seed=seed, **self._predictor_options)
             model.fit(self._encoder.transform(history.archs), np.asarray(history.values))
+        X_pool = self._encoder.transform(pool) if pool else np.empty((0, 0))
+        ranking = None
+        if self._acquisition == "its" and pool:  # one Thompson draw per candidate and fit, as in BANANAS
+            ranking = select(model, X_pool, len(pool), acquisition="its", best_f=0.0, rng=self._rng)
         return _Fit(
             model=model,
             pool=pool,
-            X_pool=self._encoder.transform(pool) if pool else np.empty((0, 0)),
+            X_pool=X_pool,
+            ranking=ranking,
             known={self._space.key(a) for a in history.archs},
             n_archs=len(history.archs),
             best_f=max(history.values),
@@ -139,22 +146,30 @@ class BananasSampler(SpaceSampler):
         rows = [i for i, arch in enumerate(fit.pool) if self._space.key(arch) not in taken]
         if not rows:
             return None
-        pending = history.pending + [a for a in history.archs if self._space.key(a) not in fit.known]
-        sel = select(
-            fit.model,
-            fit.X_pool[rows],
-            1,
-            acquisition=self._acquisition,
-            best_f=fit.best_f,
-            X_pending=self._encoder.transform(pending) if pending else None,
-            rng=self._rng,
-        )
+        if fit.ranking is not None:  # ITS: the best of the fit's draw that is still free
+            free = set(rows)
+            j = next(j for j, i in enumerate(fit.ranking.indices) if i in free)
+            row = int(fit.ranking.indices[j])
+            values = (fit.ranking.mean[j], fit.ranking.std[j], fit.ranking.value[j])
+        else:
+            pending = history.pending + [a for a in history.archs if self._space.key(a) not in fit.known]
+            sel = select(
+                fit.model,
+                fit.X_pool[rows],
+                1,
+                acquisition=self._acquisition,
+                best_f=fit.best_f,
+                X_pending=self._encoder.transform(pending) if pending else None,
+                rng=self._rng,
+            )
+            row = rows[sel.indices[0]]
+            values = (sel.mean[0], sel.std[0], sel.value[0])
         attrs: dict[str, Any] = {"iteration": fit.iteration}
-        for name, arr in (("pred_mean", sel.mean), ("pred_std", sel.std), ("acq_value", sel.value)):
-            if np.isfinite(arr[0]):
-                attrs[name] = float(arr[0])
+        for name, value in zip(("pred_mean", "pred_std", "acq_value"), values, strict=True):
+            if np.isfinite(value):
+                attrs[name] = float(value)
         attrs["select_seconds"] = time.perf_counter() - start
-        return fit.pool[rows[sel.indices[0]]], attrs
+        return fit.pool[row], attrs
 
 
 @dataclass
@@ -164,6 +179,7 @@ class _Fit:
     model: Any
     pool: list[Any]
     X_pool: np.ndarray
+    ranking: Selection | None  # ITS only: the pool ordered by one Thompson draw
     known: set[Hashable]  # keys of the architectures the model was fit on
     n_archs: int
     best_f: float
