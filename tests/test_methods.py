@@ -140,35 +140,30 @@ def test_bananas_fits_again_once_other_workers_completed_a_batch(cora):
     assert "bo_seconds" in study.trials[-1].user_attrs  # a batch's worth of news: fit again
 
 
-def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
-    from bananas.acquisition import select
-
-    study = run_search(
-        cora,
-        TabularEvaluator(cora),
-        budget=8,
-        seed=3,
-        sampler_options={**FAST_BANANAS, "n_startup_trials": 4, "batch_size": 4},
-    )
-    fit = study.sampler._fit
-    assert fit.n_archs == 4
-    sel = select(fit.model, fit.X_pool, 4, best_f=fit.best_f, rng=np.random.default_rng(0))
-    assert [cora.key(fit.pool[i]) for i in sel.indices] == [
-        cora.key(cora.from_params(t.params)) for t in study.trials[4:]
-    ]
-
-
-def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):
+def _one_fit_and_its_picks(cora, acquisition):
+    """A search of 4 random trials, one fit, then its 5 picks; the fit and the picked keys."""
     study = run_search(
         cora,
         TabularEvaluator(cora),
         budget=9,
         seed=3,
-        sampler_options={**FAST_BANANAS, "n_startup_trials": 4, "batch_size": 5, "acquisition": "its"},
+        sampler_options={**FAST_BANANAS, "n_startup_trials": 4, "batch_size": 5, "acquisition": acquisition},
     )
     fit = study.sampler._fit
     assert fit.n_archs == 4
-    picked = [cora.key(cora.from_params(t.params)) for t in study.trials[4:]]
+    return fit, [cora.key(cora.from_params(t.params)) for t in study.trials[4:]], study.trials[4:]
+
+
+def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
+    from bananas.acquisition import select
+
+    fit, picked, _ = _one_fit_and_its_picks(cora, "ei")
+    sel = select(fit.model, fit.X_pool, 5, best_f=fit.best_f, rng=np.random.default_rng(0))
+    assert picked == [cora.key(fit.pool[i]) for i in sel.indices]
+
+
+def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):
+    fit, picked, trials = _one_fit_and_its_picks(cora, "its")
     assert picked == [cora.key(fit.pool[i]) for i in fit.ranking.indices[:5]]
-    draws = [t.user_attrs["acq_value"] for t in study.trials[4:]]
+    draws = [t.user_attrs["acq_value"] for t in trials]
     assert draws == sorted(draws, reverse=True)
