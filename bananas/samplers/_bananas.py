@@ -91,25 +91,24 @@ class BananasSampler(SpaceSampler):
         if self._fit is None or len(history.archs) - self._fit.n_archs >= self._batch_size:
             fitted = self._fit = self._fit_model(history)
             history = self._history(study, trial)  # other workers may have claimed candidates while the model fit
+        start = time.perf_counter()
         pick = self._pick(history)
         if pick is None and fitted is None:  # the pool is used up: a fresh one
             fitted = self._fit = self._fit_model(history)
+            start = time.perf_counter()
             pick = self._pick(history)
         if pick is None:
             return self._random_unseen(history.seen)
         arch, attrs = pick
         if fitted is not None:
-            attrs["bo_seconds"] = fitted.seconds + attrs.pop("select_seconds")
-        else:
-            attrs.pop("select_seconds")
+            attrs["bo_seconds"] = fitted.seconds + time.perf_counter() - start
         self._set_attrs(study, trial, attrs)
         return arch
 
     def _fit_model(self, history: History) -> _Fit:
         """Fit the predictor on the evaluated architectures and build the candidate pool."""
         start = time.perf_counter()
-        exclude = history.seen | {self._space.key(a) for a in history.pending}
-        pool = candidate_pool(self._space, history.best_first(), exclude, self._rng, **self._pool_kwargs)
+        pool = candidate_pool(self._space, history.best_first(), history.seen, self._rng, **self._pool_kwargs)
         model = None
         if self._acquisition != "random" and pool:
             seed = int(self._rng.integers(2**31))
@@ -141,9 +140,7 @@ class BananasSampler(SpaceSampler):
         """
         fit = self._fit
         assert fit is not None
-        start = time.perf_counter()
-        taken = history.seen | {self._space.key(a) for a in history.pending}
-        rows = [i for i, arch in enumerate(fit.pool) if self._space.key(arch) not in taken]
+        rows = [i for i, arch in enumerate(fit.pool) if self._space.key(arch) not in history.seen]
         if not rows:
             return None
         if fit.ranking is not None:  # ITS: the best of the fit's draw that is still free
@@ -168,7 +165,6 @@ class BananasSampler(SpaceSampler):
         for name, value in zip(("pred_mean", "pred_std", "acq_value"), values, strict=True):
             if np.isfinite(value):
                 attrs[name] = float(value)
-        attrs["select_seconds"] = time.perf_counter() - start
         return fit.pool[row], attrs
 
 
