@@ -83,6 +83,19 @@ def test_racing_trials_with_one_architecture_see_each_other(cora):
     assert duplicate_of(study, b, cora, arch) is None
 
 
+def test_an_interrupted_trial_keeps_its_architecture_from_proposals_until_its_copy_runs(cora):
+    study = _study(cora, None, budget=9, method="random")
+    held, skipped, unrecorded = study.ask(), study.ask(), study.ask()
+    archs = [cora.suggest(t) for t in (held, skipped, unrecorded)]
+    for t, arch in zip((held, skipped), archs[:2], strict=True):
+        t.set_user_attr("arch", cora.to_string(arch))
+    skipped.set_user_attr("skipped", True)
+    for t in (held, skipped, unrecorded):  # as Optuna's heartbeat check fails a stale trial, before its retry exists
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    seen = study.sampler._history(study, study.ask()).seen
+    assert [cora.key(a) in seen for a in archs] == [True, False, False]
+
+
 def test_a_trial_without_heartbeat_is_retried_by_another_worker(cora, tmp_path):
     url = f"sqlite:///{tmp_path}/s.db"
     study = _study(cora, open_storage(url), budget=6, method="random")

@@ -27,7 +27,7 @@ from bananas.spaces import Space
 class History:
     """What a proposal may read: evaluated architectures with their values (higher is
     better, in trial order), those under evaluation, and the canonical keys never to
-    propose again (evaluated, running, or failed in evaluation)."""
+    propose again (evaluated, running, failed in evaluation, or interrupted and retried)."""
 
     archs: list[Any] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
@@ -51,6 +51,15 @@ def failed_evaluation(trial: FrozenTrial) -> bool:
     or one a worker skipped without evaluating (``skipped``: surplus or a concurrent duplicate)."""
     attrs = trial.user_attrs
     return FAIL_REASON in attrs and not attrs.get(RETRY, False) and SKIPPED not in attrs
+
+
+def awaits_retry(trial: FrozenTrial) -> bool:
+    """Whether a FAIL trial, interrupted after its architecture was recorded (user attr ``arch``), has that
+    architecture evaluated again by a copy (``bananas.storage.RetryArchitecture``, ``requeue_interrupted``).
+    Its architecture stays claimed, also in the moment before the copy is enqueued: Optuna fails a stale
+    trial first and enqueues its copy after, and a proposal in between would race the copy."""
+    attrs = trial.user_attrs
+    return "arch" in attrs and not failed_evaluation(trial) and SKIPPED not in attrs
 
 
 def trial_params(trial: FrozenTrial) -> dict[str, Any]:
@@ -122,8 +131,8 @@ class SpaceSampler(BaseSampler):
                 arch = self._handed_out[t.number]
             else:
                 continue
-            if t.state == TrialState.FAIL and not failed_evaluation(t):
-                continue  # interrupted, not failed: its architecture is evaluated again
+            if t.state == TrialState.FAIL and not failed_evaluation(t) and not awaits_retry(t):
+                continue  # skipped, or stopped before its architecture was recorded: free to propose
             history.seen.add(self._space.key(arch))
             if t.state == TrialState.COMPLETE and t.value is not None:
                 history.archs.append(arch)
