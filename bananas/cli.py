@@ -389,6 +389,9 @@ def cmd_search(args: argparse.Namespace) -> None:
         "warm_start": warm_start,
         "pruner": "median" if args.prune else None,
     }
+    from bananas.workers import stop_on_signals
+
+    stop_on_signals()  # Ctrl-C or SIGTERM: the running trial fails and is evaluated again on resume
     try:
         if args.workers is not None:
             _search_with_workers(args, space, prepare_study(space, evaluator, **study_options))
@@ -523,12 +526,15 @@ def _evaluation_line(trial: Any, done: int, budget: int) -> str:
 
 def _interrupted(err: BaseException | None) -> bool:
     """Whether ``err`` is Ctrl-C or was raised while handling it (Optuna 5.0's ``_run_trial`` turns a
-    Ctrl-C during its ``tell`` into an ``UnboundLocalError``)."""
+    Ctrl-C during its ``tell`` into an ``UnboundLocalError``, and a failed ``tell`` of the stopped trial
+    into an ``AssertionError``): any error after SIGINT/SIGTERM (``stop_on_signals``) counts."""
+    from bananas.workers import STOP_REQUESTED
+
     while err is not None:
         if isinstance(err, KeyboardInterrupt):
             return True
         err = err.__context__
-    return False
+    return STOP_REQUESTED.is_set()
 
 
 def _print_summary(study: Any, space: Any, storage_url: str) -> None:

@@ -125,6 +125,20 @@ def test_cli_method_names_match_the_library():
     assert cli.METHODS == search.METHODS
 
 
+def test_any_error_after_a_stop_signal_counts_as_ctrl_c():
+    from bananas.cli import _interrupted
+    from bananas.workers import STOP_REQUESTED
+
+    # Optuna's _run_trial raises this when the tell of a stopped trial fails (e.g. SQLite locked)
+    err = AssertionError("Should not reach.")
+    assert not _interrupted(err)
+    STOP_REQUESTED.set()
+    try:
+        assert _interrupted(err)
+    finally:
+        STOP_REQUESTED.clear()
+
+
 def test_an_error_raised_while_handling_ctrl_c_counts_as_ctrl_c():
     from bananas.cli import _interrupted
 
