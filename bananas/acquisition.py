@@ -1,27 +1,29 @@
-"""Acquisition through BoTorch: the predictor's ensemble is the posterior.
+"""Acquisition functions: which candidates of the pool to evaluate next.
 
-Letters: ``b`` batch of candidate sets, ``q`` points per set, ``n`` candidates,
-``d`` features, ``s`` ensemble members.
+Letters: ``n`` candidates, ``p`` pending architectures, ``d`` features,
+``s`` ensemble members, ``q`` picks.
 
-The ensemble's predictions on the pool become a BoTorch ``EnsembleModel``;
-BoTorch's Monte-Carlo acquisition functions read each member as one
-posterior sample (an ``IndexSampler`` that enumerates the members), and
-``optimize_acqf_discrete`` picks a q-batch greedily from the candidate pool,
-each pick added as pending. Because the members are whole functions, a
-candidate whose members agree with an earlier pick adds little joint
-improvement, so the batch spreads over the members' disagreement instead of
-piling on near-duplicates.
+Each acquisition is a small object with ``select(predictor, X_pool, q, ...)``.
+The model-based ones read the predictor's ensemble as the posterior: its
+``s x n`` predictions become a BoTorch ``EnsembleModel`` (``bananas._botorch``),
+BoTorch's Monte-Carlo acquisition reads each member as one posterior sample,
+and ``optimize_acqf_discrete`` picks a q-batch greedily from the pool, each
+pick added as pending. Because the members are whole functions, a candidate
+whose members agree with an earlier pick adds little joint improvement, so the
+batch spreads over the members' disagreement instead of piling on
+near-duplicates.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-ACQUISITIONS = ("ei", "ucb", "pi", "its", "random")
-DEFAULT_ACQUISITION = "ei"
+from bananas.predictors import Predictor
 
 
 @dataclass
@@ -35,123 +37,193 @@ class Selection:
     value: np.ndarray
 
 
-def _member_sampler(n_members: int) -> Any:
-    import torch
-    from botorch.sampling.index_sampler import IndexSampler
+class Acquisition(ABC):
+    """Picks ``q`` rows of a candidate pool.
 
-    class MemberSampler(IndexSampler):
-        """An ``IndexSampler`` whose samples are the members themselves, each once.
+    ``uses_model``: whether it reads a fitted predictor (the search fits one only
+    then). ``ranks_once_per_fit``: whether one ranking of the whole pool serves
+    every pick until the next fit (Thompson sampling draws once per fit).
+    """
 
-        BoTorch's ``IndexSampler`` draws members at random per candidate; with a
-        small ensemble that adds noise and wastes work. Enumerating the ``s``
-        members gives the exact ensemble expectation with ``s`` samples.
+    uses_model: ClassVar[bool] = True
+    ranks_once_per_fit: ClassVar[bool] = False
+
+    @abstractmethod
+    def select(
+        self,
+        predictor: Predictor | None,
+        X_pool: np.ndarray,
+        q: int,
+        *,
+        best_f: float,
+        X_pending: np.ndarray | None,
+        rng: np.random.Generator,
+    ) -> Selection:
+        """Return ``min(q, n)`` distinct picks from the ``n x d`` pool ``X_pool``.
+
+        Args:
+            predictor: a fitted predictor (``predict`` gives ``s x n``); None if not ``uses_model``.
+            best_f: the best value observed so far.
+            X_pending: ``p x d`` features of architectures under evaluation elsewhere.
+            rng: the caller's generator, for acquisitions that draw.
         """
 
-        def _construct_base_samples(self, posterior: Any) -> None:
-            shape = self.sample_shape + posterior.batch_shape
-            if self.base_samples is None or self.base_samples.shape != shape:
-                idx = torch.arange(n_members, device=posterior.device)
-                self.register_buffer("base_samples", idx.view(-1, *[1] * len(posterior.batch_shape)).expand(shape))
 
-    return MemberSampler(torch.Size([n_members]))
+class _BoTorchAcquisition(Acquisition):
+    """A BoTorch Monte-Carlo acquisition over the ensemble members, greedy q-batch with pending points."""
+
+    @abstractmethod
+    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
+        """Return the BoTorch acquisition function on ``model``."""
+
+    def select(
+        self,
+        predictor: Predictor | None,
+        X_pool: np.ndarray,
+        q: int,
+        *,
+        best_f: float,
+        X_pending: np.ndarray | None = None,
+        rng: np.random.Generator,
+    ) -> Selection:
+        assert predictor is not None, f"{type(self).__name__} needs a fitted predictor"
+        members = predictor.predict(X_pool)  # s x n
+        mean, std = members.mean(axis=0), members.std(axis=0)
+        n_pending = 0 if X_pending is None else len(X_pending)
+        if n_pending:
+            members = np.concatenate([members, predictor.predict(X_pending)], axis=1)
+        idx, values = self._greedy_batch(members, min(q, len(X_pool)), best_f, n_pending)
+        return Selection(idx, mean[idx], std[idx], values)
+
+    def _greedy_batch(
+        self, members: np.ndarray, q: int, best_f: float, n_pending: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Greedy q-batch over the pool through BoTorch.
+
+        ``members`` is ``s x (n + p)``: the pool's predictions, then the pending
+        architectures'. Each point enters BoTorch as its column index (an exact
+        integer feature), so the model is a table lookup and every greedy step of
+        ``optimize_acqf_discrete`` costs ``O(n q s)``, whatever the encoding's width.
+        """
+        import torch
+        from botorch.optim import optimize_acqf_discrete
+
+        from bananas._botorch import MemberSampler, TableEnsembleModel
+
+        table = torch.as_tensor(members, dtype=torch.float64)
+        n = table.shape[1] - n_pending
+        acqf = self._build(TableEnsembleModel(table), MemberSampler(table.shape[0]), best_f)
+        if n_pending:
+            acqf.set_X_pending(torch.arange(n, n + n_pending, dtype=torch.float64).unsqueeze(-1))
+        choices = torch.arange(n, dtype=torch.float64).unsqueeze(-1)
+        with torch.no_grad():
+            picked, values = optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
+        return picked[:, 0].long().numpy(), values.numpy().astype(np.float64).reshape(-1)
 
 
-def _ensemble_model(members: Any) -> Any:
-    from botorch.models.ensemble import EnsembleModel
+class LogExpectedImprovement(_BoTorchAcquisition):
+    """qLogEI: the log of the expected improvement over ``best_f`` (the default)."""
 
-    class TableEnsembleModel(EnsembleModel):
-        """Member predictions looked up by row: ``X[..., 0]`` indexes the ``s x n`` table ``members``."""
+    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
+        from botorch.acquisition import qLogExpectedImprovement
 
-        def __init__(self) -> None:
-            super().__init__()
-            self._num_outputs = 1
+        return qLogExpectedImprovement(model, best_f=best_f, sampler=sampler)
 
-        def forward(self, X):  # noqa: ANN001, ANN202
-            """A ``b x q x 1`` tensor of row indices to the ``b x s x q x 1`` member predictions."""
-            return members[:, X[..., 0].long()].movedim(0, -2).unsqueeze(-1)
 
-    return TableEnsembleModel()
+class ProbabilityOfImprovement(_BoTorchAcquisition):
+    """qPI: the probability of improving on ``best_f``."""
+
+    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
+        from botorch.acquisition import qProbabilityOfImprovement
+
+        return qProbabilityOfImprovement(model, best_f=best_f, sampler=sampler)
+
+
+class UpperConfidenceBound(_BoTorchAcquisition):
+    """qUCB with exploration weight ``beta``."""
+
+    def __init__(self, beta: float = 4.0) -> None:
+        self.beta = beta
+
+    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
+        from botorch.acquisition import qUpperConfidenceBound
+
+        return qUpperConfidenceBound(model, beta=self.beta, sampler=sampler)
+
+
+class ThompsonSampling(Acquisition):
+    """Independent Thompson sampling (ITS, as in BANANAS): per candidate one draw from a normal with the
+    ensemble's mean and std; the best draws win. One draw per fit ranks the pool for all its picks."""
+
+    ranks_once_per_fit = True
+
+    def select(
+        self,
+        predictor: Predictor | None,
+        X_pool: np.ndarray,
+        q: int,
+        *,
+        best_f: float,
+        X_pending: np.ndarray | None = None,
+        rng: np.random.Generator,
+    ) -> Selection:
+        assert predictor is not None, "Thompson sampling needs a fitted predictor"
+        members = predictor.predict(X_pool)
+        mean, std = members.mean(axis=0), members.std(axis=0)
+        draws = mean + std * rng.standard_normal(len(X_pool))
+        idx = np.argsort(-draws)[: min(q, len(X_pool))]
+        return Selection(idx, mean[idx], std[idx], draws[idx])
+
+
+class RandomChoice(Acquisition):
+    """No model: picks uniformly from the pool (the pool-random baseline)."""
+
+    uses_model = False
+
+    def select(
+        self,
+        predictor: Predictor | None,
+        X_pool: np.ndarray,
+        q: int,
+        *,
+        best_f: float,
+        X_pending: np.ndarray | None = None,
+        rng: np.random.Generator,
+    ) -> Selection:
+        q = min(q, len(X_pool))
+        idx = rng.choice(len(X_pool), size=q, replace=False)
+        nan = np.full(q, np.nan)
+        return Selection(idx, nan, nan, nan)
+
+
+ACQUISITIONS: dict[str, Callable[[], Acquisition]] = {
+    "ei": LogExpectedImprovement,
+    "ucb": UpperConfidenceBound,
+    "pi": ProbabilityOfImprovement,
+    "its": ThompsonSampling,
+    "random": RandomChoice,
+}
+DEFAULT_ACQUISITION = "ei"
+
+
+def get_acquisition(acquisition: str | Acquisition) -> Acquisition:
+    """Return the acquisition called ``acquisition`` (or the object given); ValueError naming the choices."""
+    if isinstance(acquisition, Acquisition):
+        return acquisition
+    if acquisition not in ACQUISITIONS:
+        raise ValueError(f"unknown acquisition {acquisition!r}; choose one of {', '.join(ACQUISITIONS)}")
+    return ACQUISITIONS[acquisition]()
 
 
 def select(
-    predictor: Any,
+    predictor: Predictor | None,
     X_pool: np.ndarray,
     q: int,
     *,
-    acquisition: str = DEFAULT_ACQUISITION,
+    acquisition: str | Acquisition = DEFAULT_ACQUISITION,
     best_f: float,
     X_pending: np.ndarray | None = None,
     rng: np.random.Generator,
-    ucb_beta: float = 4.0,
 ) -> Selection:
-    """Pick ``q`` rows of the ``n x d`` pool ``X_pool`` to evaluate next.
-
-    Args:
-        predictor: a fitted predictor (its ``predict`` gives ``s x n``); unused for ``"random"``.
-        acquisition: ``"ei"`` (qLogEI), ``"ucb"`` (qUCB), ``"pi"`` (qPI), ``"its"``
-            (independent Thompson sampling: per candidate, one draw from a normal with
-            the ensemble's mean and std), ``"random"`` (no model).
-        best_f: best value observed so far (for EI and PI).
-        X_pending: ``p x d`` features of architectures under evaluation elsewhere.
-        rng: the caller's generator (for ``"its"`` and ``"random"``).
-    """
-    if acquisition not in ACQUISITIONS:
-        raise ValueError(f"unknown acquisition {acquisition!r}; choose one of {', '.join(ACQUISITIONS)}")
-    n = len(X_pool)
-    q = min(q, n)
-    if acquisition == "random":
-        idx = rng.choice(n, size=q, replace=False)
-        nan = np.full(q, np.nan)
-        return Selection(idx, nan, nan, nan)
-    members = predictor.predict(X_pool)  # s x n
-    mean, std = members.mean(axis=0), members.std(axis=0)
-    n_pending = 0 if X_pending is None else len(X_pending)
-    if acquisition == "its":
-        draws = mean + std * rng.standard_normal(n)
-        idx = np.argsort(-draws)[:q]
-        return Selection(idx, mean[idx], std[idx], draws[idx])
-    if n_pending:
-        members = np.concatenate([members, predictor.predict(X_pending)], axis=1)
-    idx, values = _botorch_select(members, q, acquisition, best_f, n_pending, ucb_beta)
-    return Selection(idx, mean[idx], std[idx], values)
-
-
-def _botorch_select(
-    members: np.ndarray,
-    q: int,
-    acquisition: str,
-    best_f: float,
-    n_pending: int,
-    ucb_beta: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy q-batch over the pool through BoTorch.
-
-    ``members`` is ``s x (n + p)``: the pool's predictions, then the pending
-    architectures'. Each point enters BoTorch as its column index (an exact
-    integer feature), so the model is a table lookup and every greedy step of
-    ``optimize_acqf_discrete`` costs ``O(n q s)``, whatever the encoding's width.
-    """
-    import torch
-    from botorch.acquisition import (
-        qLogExpectedImprovement,
-        qProbabilityOfImprovement,
-        qUpperConfidenceBound,
-    )
-    from botorch.optim import optimize_acqf_discrete
-
-    table = torch.as_tensor(members, dtype=torch.float64)
-    n = table.shape[1] - n_pending
-    model = _ensemble_model(table)
-    sampler = _member_sampler(table.shape[0])
-    if acquisition == "ei":
-        acqf: Any = qLogExpectedImprovement(model, best_f=best_f, sampler=sampler)
-    elif acquisition == "pi":
-        acqf = qProbabilityOfImprovement(model, best_f=best_f, sampler=sampler)
-    else:
-        acqf = qUpperConfidenceBound(model, beta=ucb_beta, sampler=sampler)
-    if n_pending:
-        acqf.set_X_pending(torch.arange(n, n + n_pending, dtype=torch.float64).unsqueeze(-1))
-    choices = torch.arange(n, dtype=torch.float64).unsqueeze(-1)
-    with torch.no_grad():
-        picked, values = optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
-    return picked[:, 0].long().numpy(), values.numpy().astype(np.float64).reshape(-1)
+    """Pick ``q`` rows of the pool with the acquisition named in ``ACQUISITIONS`` (see ``Acquisition.select``)."""
+    return get_acquisition(acquisition).select(predictor, X_pool, q, best_f=best_f, X_pending=X_pending, rng=rng)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from bananas.trials import ARCH
+
 CHECKPOINTS = (25, 50, 100, 150)
 
 
@@ -41,18 +43,24 @@ def run_one(
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     space = get_tabular_space(space_name, dataset, table)
-    options = sampler_options if method in ("bananas", "pool-random") else {}
-    study = run_search(space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=options)
+    study = run_search(
+        space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=sampler_options
+    )
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    return {
-        "method": method,
-        "seed": seed,
-        "queries": [
-            {"arch": t.user_attrs["arch"], "valid_acc": t.user_attrs["valid_acc"], "test_acc": t.user_attrs["test_acc"]}
-            for t in trials
-        ],
-        "bo_seconds": [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs],
-    }
+    return {"method": method, "seed": seed, "queries": query_records(trials), "bo_seconds": bo_seconds(trials)}
+
+
+def query_records(trials: Sequence[Any]) -> list[dict[str, Any]]:
+    """Return the benchmark record of each (COMPLETE) trial: its architecture id and accuracies."""
+    return [
+        {"arch": t.user_attrs[ARCH], "valid_acc": t.user_attrs["valid_acc"], "test_acc": t.user_attrs["test_acc"]}
+        for t in trials
+    ]
+
+
+def bo_seconds(trials: Sequence[Any]) -> list[float]:
+    """Return the seconds of each BO iteration (model fit, pool and pick) recorded in ``trials``."""
+    return [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs]
 
 
 def regret_curves(queries: Sequence[dict[str, float]], best: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -210,95 +218,3 @@ def run_benchmark(
         print(table)
         print(f"wrote {out / 'results.json'}, {out / 'results.md'}, {out / 'regret.png'}")
     return results
-
-
-def _records(space_name: str, dataset: str, queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Log records (``bananas.logs`` schema) of benchmark queries."""
-    from bananas.logs import SCHEMA
-
-    return [
-        {
-            "schema": SCHEMA,
-            "space": space_name,
-            "dataset": dataset,
-            "arch": q["arch"],
-            "state": "COMPLETE",
-            "value": q["valid_acc"],
-            "metrics": {"valid_acc": q["valid_acc"], "test_acc": q["test_acc"]},
-        }
-        for q in queries
-    ]
-
-
-def run_warm(
-    space_name: str, target: str, seed: int, budget: int, source: str, records: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Run BANANAS on ``target`` warm-started from ``records``; return all COMPLETE queries in order
-    (warm-start observations first, flagged ``warm``)."""
-    import optuna
-    import torch
-
-    from bananas.evaluators import TabularEvaluator
-    from bananas.search import run_search
-    from bananas.spaces import get_tabular_space
-    from bananas.warmstart import WARM_START, WarmStart
-
-    torch.set_num_threads(1)
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    space = get_tabular_space(space_name, target)
-    study = run_search(space, TabularEvaluator(space), budget=budget, seed=seed, warm_start=WarmStart(source, records))
-    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    return [
-        {
-            "arch": t.user_attrs["arch"],
-            "valid_acc": t.user_attrs["valid_acc"],
-            "test_acc": t.user_attrs["test_acc"],
-            "warm": WARM_START in t.user_attrs,
-        }
-        for t in done
-    ]
-
-
-def warm_start_study(
-    results_dir: str | os.PathLike,
-    space_name: str,
-    source: str,
-    target: str,
-    *,
-    prior_queries: int,
-    budget: int,
-    workers: int | None = None,
-) -> dict[str, Any]:
-    """Warm-started BANANAS on ``target`` against the cold runs of a finished benchmark.
-
-    Priors are the benchmark's own BANANAS search logs: the first ``prior_queries``
-    queries of seed ``s`` on ``source`` (another dataset: transfer), or of seed
-    ``s + 1`` on ``target`` itself (same dataset). Returns mean ± s.e. of the
-    validation regret of the warm runs after each of their own queries, and
-    of the cold runs from ``results_dir/target/results.json``.
-    """
-    base = Path(results_dir)
-    cold = json.loads((base / target / "results.json").read_text())
-    prior = json.loads((base / source / "results.json").read_text())
-    cold_runs = sorted(cold["runs"]["bananas"], key=lambda r: r["seed"])
-    prior_runs = sorted(prior["runs"]["bananas"], key=lambda r: r["seed"])
-    n = len(cold_runs)
-    offset = 1 if source == target else 0
-    jobs = [
-        (
-            space_name,
-            target,
-            r["seed"],
-            budget,
-            f"{source}-seed{prior_runs[(i + offset) % n]['seed']}",
-            _records(space_name, source, prior_runs[(i + offset) % n]["queries"][:prior_queries]),
-        )
-        for i, r in enumerate(cold_runs)
-    ]
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        warm_runs = list(pool.map(run_warm, *zip(*jobs, strict=True)))
-    best = cold["table_best"]
-    # The regret counts the warm observations when they are of the target (same dataset).
-    warm_curves = np.array([regret_curves(q, best)[0][len(q) - budget :] for q in warm_runs])
-    cold_curves = np.array([regret_curves(r["queries"], best)[0] for r in cold_runs])
-    return {"warm": warm_curves, "cold": cold_curves}

@@ -2,18 +2,27 @@
 
 ``evaluate(arch, on_epoch=None)``: evaluators that train call ``on_epoch(epoch,
 valid_acc)`` after each epoch (the search reports it as the trial's
-intermediate value; a pruner may stop the trial there). The training
-evaluator is ``bananas.training.TrainingEvaluator``.
+intermediate value); ``on_epoch`` may raise ``StopEvaluation`` to end the
+evaluation early, which the evaluator lets through (the Optuna glue turns it
+into a pruned trial). ``describe()`` returns the settings a study records, and
+``from_description`` builds the evaluator again from them (what a worker does).
+The training evaluator is ``bananas.training.TrainingEvaluator``.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
 
-from bananas.spaces import TabularSpace
+from bananas.spaces import DEFAULT_DATASETS, Arch, Space, TabularSpace, get_tabular_space
+
+OnEpoch = Callable[[int, float], None]
+Status = Literal["ok", "fail"]
+EVALUATORS = ("table", "train")
+TRAINING_SPACE, TRAINING_DATASET = "nb201", "digits"  # what the training evaluator builds, and trains on by default
 
 
 @dataclass
@@ -23,12 +32,28 @@ class Result:
 
     metrics: dict[str, Any] = field(default_factory=dict)
     cost: float = 0.0
-    status: str = "ok"
+    status: Status = "ok"
     reason: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+class StopEvaluation(Exception):
+    """Raised by ``on_epoch`` to end an evaluation early (e.g. a pruner's decision); evaluators pass it on."""
+
+
+class Evaluator(Protocol):
+    """What the search calls to evaluate an architecture."""
+
+    def evaluate(self, arch: Arch, on_epoch: OnEpoch | None = None) -> Result:
+        """Return the metrics of ``arch``, or a failed ``Result`` with the reason (never raise for a bad arch)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Return the settings recorded in the study (``kind`` and what ``from_description`` needs)."""
+        ...
 
 
 class TabularEvaluator:
@@ -49,10 +74,9 @@ class TabularEvaluator:
         self.simulated_cost = simulated_cost
 
     def describe(self) -> dict[str, Any]:
-        """Return the settings recorded in the study (workers rebuild the evaluator from them)."""
         return {"kind": "table", "simulated_cost": self.simulated_cost}
 
-    def evaluate(self, arch: Any, on_epoch: Any = None) -> Result:
+    def evaluate(self, arch: Arch, on_epoch: OnEpoch | None = None) -> Result:
         """Return the table's metrics of ``arch``; a FAIL result if it has no row (``on_epoch``: unused,
         a table has no epochs)."""
         start = time.perf_counter()
@@ -64,3 +88,44 @@ class TabularEvaluator:
         except (KeyError, ValueError) as err:
             return Result(status="fail", reason=f"{type(err).__name__}: {err}")
         return Result(metrics=metrics, cost=time.perf_counter() - start)
+
+
+def evaluation_space(kind: str, name: str, dataset: str | None = None, table: str | None = None) -> Space:
+    """Return the space an evaluator of ``kind`` works on: with its results table for ``"table"``
+    (default dataset per space), the NB-201 space without a table for ``"train"`` (default: digits).
+    ValueError naming the fix for a combination that cannot work."""
+    if kind not in EVALUATORS:
+        raise ValueError(f"unknown evaluator {kind!r}; choose one of {', '.join(EVALUATORS)}")
+    if kind == "train":
+        if name != TRAINING_SPACE:
+            raise ValueError("--evaluator train builds NAS-Bench-201 networks; add --space nb201")
+        from bananas.spaces import NB201Space
+
+        return NB201Space(dataset or TRAINING_DATASET)  # no table: the summary reports accuracies, not regrets
+    return get_tabular_space(name, dataset or DEFAULT_DATASETS.get(name, ""), table)
+
+
+def from_description(
+    description: dict[str, Any], space: Space, *, data_dir: str | None = None, device: str | None = None
+) -> Evaluator:
+    """Return the evaluator ``describe()`` described, on ``space``: a table lookup, or training with the
+    recorded settings (``data_dir`` and ``device`` are the local machine's). Raises ValueError (or
+    ``bananas.datasets.DataError``) for settings or data that cannot be used."""
+    kind = description.get("kind", "table")
+    if kind == "table":
+        if not isinstance(space, TabularSpace):
+            raise ValueError(f"space {space.name!r} on {space.dataset!r} has no results table to look up")
+        return TabularEvaluator(space, simulated_cost=description.get("simulated_cost"))
+    if kind != "train":
+        raise ValueError(f"unknown evaluator {kind!r}; choose one of {', '.join(EVALUATORS)}")
+    from dataclasses import fields
+
+    from bananas.spaces import NB201Space
+    from bananas.training import TrainConfig, TrainingEvaluator
+
+    if not isinstance(space, NB201Space):
+        raise ValueError(f"the training evaluator builds NAS-Bench-201 networks; got space {space.name!r}")
+    settings = {f.name: description[f.name] for f in fields(TrainConfig) if f.name in description}
+    if device is not None:
+        settings["device"] = device
+    return TrainingEvaluator(space, space.dataset, data_dir, TrainConfig(**settings))

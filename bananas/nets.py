@@ -40,7 +40,7 @@ def make_op(name: str, channels: int) -> nn.Module:
     raise ValueError(f"no module for NB-201 op {name!r}")
 
 
-class Cell(nn.Module):
+class CellModule(nn.Module):
     """Node ``j`` = sum of ``op_ij(node i)`` over the live edges into it; returns node 3."""
 
     def __init__(self, ops: Sequence[str], channels: int) -> None:
@@ -89,7 +89,7 @@ class Network(nn.Module):
             if stage:
                 layers.append(Reduction(c, 2 * c))
                 c *= 2
-            layers += [Cell(ops, c) for _ in range(n_cells)]
+            layers += [CellModule(ops, c) for _ in range(n_cells)]
         self.layers = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.classifier = nn.Linear(c, n_classes)

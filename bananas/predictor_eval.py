@@ -38,3 +38,12 @@ def predictor_eval(
         "seed": seed,
         **rank_correlations(y[n_train:], pred),
     }
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """Return mean and standard error over ``rows`` (``predictor_eval`` results) of each rank correlation."""
+    out = {}
+    for key in ("kendall_tau", "spearman_rho"):
+        vals = np.array([r[key] for r in rows])
+        out[key] = (float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else 0.0)
+    return out

@@ -20,6 +20,9 @@ import optuna
 import sqlalchemy.exc
 from optuna.exceptions import ExperimentalWarning, StorageInternalError
 
+from bananas.trials import ARCH, FAIL_REASON, RETRY, WORKER
+
+DEFAULT_STORAGE = "sqlite:///bananas.db"
 JOURNAL_SUFFIX = ".log"
 HEARTBEAT_INTERVAL = 5  # seconds between a running trial's heartbeats (RDB storages)
 GRACE_PERIOD = 30  # seconds without a heartbeat after which a running trial is failed and retried
@@ -33,6 +36,10 @@ T = TypeVar("T")
 
 class StorageUnavailable(RuntimeError):
     """The storage did not answer within the retry time."""
+
+
+class StorageError(ValueError):
+    """A storage URL that cannot be used; the message names the server and the fix, never the password."""
 
 
 def mask(url: str) -> str:
@@ -58,8 +65,37 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     (so a restarted server is reconnected to). With ``heartbeat_interval``, running trials
     record heartbeats; one silent for ``grace_period`` seconds is failed and its
     architecture enqueued again (Optuna's ``RetryHeartbeatStaleTrialCallback``).
-    Raises whatever SQLAlchemy or the driver raises for a URL that cannot be used.
+    Raises ``StorageError`` (one line, password masked) for a URL that cannot be used; a database
+    server that does not answer ends the attempt within seconds.
     """
+    try:
+        return _open(url, heartbeat_interval, grace_period)
+    except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
+        raise StorageError(storage_error(url, err)) from None
+
+
+def storage_error(url: str, err: Exception) -> str:
+    """Return one line saying why ``url`` cannot be used, naming host and port and how to fix it."""
+    from sqlalchemy.engine import make_url
+
+    reason = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+    if isinstance(err, ImportError):
+        reason = f"no database driver ({err.__cause__ or err}); pip install 'bananas[postgres]' for PostgreSQL"
+    try:
+        parsed = make_url(url)
+        where = f" (server {parsed.host}:{parsed.port or 'default port'})" if parsed.host else ""
+        if parsed.password:
+            reason = reason.replace(str(parsed.password), "***")
+    except Exception:  # not a database URL at all: the reason says so
+        where = ""
+    return (
+        f"cannot open storage {mask(url)!r}{where}: {reason}. "
+        "Give an Optuna storage URL, e.g. sqlite:///bananas.db or postgresql://user@host:5432/db, "
+        "or a journal file PATH.log"
+    )
+
+
+def _open(url: str, heartbeat_interval: int | None, grace_period: int | None) -> Any:
     if is_journal(url):
         from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -79,8 +115,7 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
         return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **heartbeat)
 
 
-WORKER = "worker"  # user attr: "host:pid" of the process evaluating the trial
-RETRIED_ATTRS = ("fail_reason", "retry", WORKER)  # bookkeeping of the old trial, not copied to its retry
+RETRIED_ATTRS = (FAIL_REASON, RETRY, WORKER)  # bookkeeping of the old trial, not copied to its retry
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ExperimentalWarning)
@@ -91,7 +126,7 @@ with warnings.catch_warnings():
         had none yet, and half-fixed params would mix with another proposal."""
 
         def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-            if "arch" not in trial.user_attrs:
+            if ARCH not in trial.user_attrs:
                 return
             trial = copy.deepcopy(trial)
             trial.user_attrs = {k: v for k, v in trial.user_attrs.items() if k not in RETRIED_ATTRS}

@@ -1,8 +1,9 @@
-"""A throwaway PostgreSQL server for tests and benchmarks: ``with TemporaryPostgres() as pg: pg.url``.
+"""Tools for tests and benchmarks: a throwaway PostgreSQL server, an audit of a study, killing a worker.
 
-It needs the server binaries (Debian: ``apt-get install postgresql``; ``.ci/install-postgres``
-installs them when missing). The cluster lives in a temporary folder, listens on a free
-loopback port with ``trust`` authentication, and is removed on ``close()``.
+``with TemporaryPostgres() as pg: pg.url``: it needs the server binaries (Debian:
+``apt-get install postgresql``; ``.ci/install-postgres`` installs them when missing).
+The cluster lives in a temporary folder, listens on a free loopback port with
+``trust`` authentication, and is removed on ``close()``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,20 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from bananas.spaces import Space
+from bananas.trials import ARCH, FAILED_TRIAL, SKIPPED, WORKER, arch_of, interrupted, is_warm_start
 
 
 def _bin_dir() -> Path:
@@ -72,3 +83,53 @@ class TemporaryPostgres:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class Audit:
+    """A study's bookkeeping after (or during) a run with workers."""
+
+    completed: int  # COMPLETE trials of the search (warm-start ones not counted)
+    duplicated: int  # COMPLETE trials whose architecture another COMPLETE trial already has
+    retried: int  # trials of dead or stopped workers that were enqueued again and completed
+    lost: int  # interrupted trials whose architecture was never evaluated again, plus trials still RUNNING
+    skipped: int  # surplus trials and concurrent duplicates, ended before evaluation
+
+
+def audit(study: optuna.Study, space: Space) -> Audit:
+    """Count what a run with workers did to the study (see ``Audit``)."""
+    trials = [t for t in study.get_trials(deepcopy=False) if not is_warm_start(t)]
+
+    def key(t: FrozenTrial) -> Any:
+        arch = arch_of(t, space)
+        return None if arch is None else space.key(arch)
+
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
+    done_keys = [key(t) for t in done]
+    later = {key(t) for t in trials if t.state in (TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING)}
+    stopped = [t for t in trials if interrupted(t) and key(t)]
+    return Audit(
+        completed=len(done),
+        duplicated=len(done_keys) - len(set(done_keys)),
+        retried=sum(FAILED_TRIAL in t.system_attrs for t in done),
+        lost=sum(key(t) not in later for t in stopped) + sum(t.state == TrialState.RUNNING for t in trials),
+        skipped=sum(SKIPPED in t.user_attrs for t in trials),
+    )
+
+
+def kill_mid_evaluation(study: optuna.Study, proc: subprocess.Popen, timeout: float = 120) -> FrozenTrial:
+    """SIGKILL worker ``proc`` while it evaluates a trial; return that trial (for fault tests and benchmarks).
+
+    The worker is frozen (SIGSTOP) first and killed only if its trial is still running.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.send_signal(signal.SIGSTOP)
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            if str(t.user_attrs.get(WORKER, "")).endswith(f":{proc.pid}") and ARCH in t.user_attrs:
+                proc.kill()
+                proc.wait()
+                return t
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(0.05)
+    raise TimeoutError(f"worker {proc.pid} evaluated nothing for {timeout:.0f} s")

@@ -13,8 +13,8 @@ import optuna
 from optuna.trial import TrialState
 
 from bananas.spaces import Space
+from bananas.trials import CONFIG, WARM_START, is_warm_start
 
-WARM_START = "warm_start"
 # Share of the initial design taken from another dataset's best (the rest stays random):
 # all-prior designs were too alike for the model to learn from (citeseer -> cora, 30 seeds).
 TRANSFER_SHARE = 0.5
@@ -22,7 +22,7 @@ TRANSFER_SHARE = 0.5
 
 @dataclass
 class WarmStart:
-    """Evaluations from an earlier search (``bananas.logs`` records) and where they came from.
+    """Evaluations from an earlier search (``bananas.exchange`` records) and where they came from.
 
     Same space and dataset: the prior COMPLETE evaluations are added to the
     study once, as trials with user attr ``warm_start`` (the source); they are
@@ -36,7 +36,7 @@ class WarmStart:
     records: list[dict[str, Any]]
 
     def __post_init__(self) -> None:
-        from bananas.logs import records_space
+        from bananas.exchange import records_space
 
         self.space, self.dataset = records_space(self.records, f"warm start {self.source!r}")
 
@@ -56,7 +56,7 @@ class WarmStart:
         """Add the prior COMPLETE evaluations to ``study`` (once per source)."""
         if any(t.user_attrs.get(WARM_START) == self.source for t in study.get_trials(deepcopy=False)):
             return
-        from bananas.logs import records_to_trials
+        from bananas.exchange import records_to_trials
 
         trials = records_to_trials([r for r in self.records if r["state"] == "COMPLETE"], space)
         for t in trials:
@@ -67,7 +67,7 @@ class WarmStart:
 def load_warm_start(source: str, study_name: str | None = None, *, skip_malformed: bool = False) -> WarmStart:
     """Read prior evaluations from a JSONL log (``bananas export``), or an Optuna storage URL (or journal
     file ``PATH.log``) and a study name."""
-    from bananas.logs import read_log, trial_record
+    from bananas.exchange import read_log, trial_record
     from bananas.spaces import get_space
     from bananas.storage import is_journal, open_storage
 
@@ -76,8 +76,8 @@ def load_warm_start(source: str, study_name: str | None = None, *, skip_malforme
     if not study_name:
         raise ValueError("a warm start from a storage URL needs the study name (--warm-start-study)")
     study = optuna.load_study(storage=open_storage(source), study_name=study_name)
-    if "bananas" not in study.user_attrs:  # bananas.search.CONFIG_ATTR
+    if CONFIG not in study.user_attrs:
         raise ValueError(f"study {study_name!r} was not made by bananas; export it to JSONL first")
     space = get_space(study.user_attrs["space"], study.user_attrs["dataset"])
     trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return WarmStart(f"{study_name}", [trial_record(t, space) for t in trials if WARM_START not in t.user_attrs])
+    return WarmStart(f"{study_name}", [trial_record(t, space) for t in trials if not is_warm_start(t)])

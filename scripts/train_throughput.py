@@ -22,9 +22,10 @@ from statistics import median
 import torch
 import torch.nn.functional as F
 
-from bananas.data import Splits, load_dataset
+from bananas.datasets import Splits, load_dataset
 from bananas.spaces.nb201 import from_string
-from bananas.training import TrainConfig, Trainer, pick_device
+from bananas.trainer import Trainer, pick_device
+from bananas.training import TrainConfig
 
 ARCH = from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
 

@@ -34,11 +34,12 @@ from optuna.trial import TrialState
 
 from bananas.benchmark import markdown_table, plot_regret, run_one, summarize
 from bananas.evaluators import TabularEvaluator
-from bananas.search import n_complete, prepare_study
 from bananas.spaces import NBGraphSpace
 from bananas.storage import open_storage
-from bananas.testing import TemporaryPostgres
-from bananas.workers import audit, kill_mid_evaluation, spawn_workers
+from bananas.study import prepare_study
+from bananas.testing import TemporaryPostgres, audit, kill_mid_evaluation
+from bananas.trials import n_complete
+from bananas.workers import WorkerOptions, spawn_workers
 
 
 @contextmanager
@@ -66,10 +67,10 @@ def new_study(url: str, name: str, space: NBGraphSpace, budget: int, seed: int, 
     )
 
 
-def run_workers(url: str, name: str, n: int, seed: int, flags: list[str] | None = None) -> float:
+def run_workers(url: str, name: str, n: int, seed: int) -> float:
     """Run n workers to the budget; return the wall time from their start."""
     start = time.perf_counter()
-    procs = spawn_workers(url, name, n, seed, ["--quiet", *(flags or [])])
+    procs = spawn_workers(url, name, n, seed)
     for p in procs:
         if p.wait() != 0:
             raise RuntimeError(f"a worker exited with code {p.returncode}")
@@ -166,17 +167,17 @@ def cmd_faults(args: argparse.Namespace, url: str, pg: TemporaryPostgres | None)
     (n,) = args.workers
     name = "faults"
     study = new_study(url, name, space, args.budget, 0, args.cost)
-    flags = ["--quiet", "--heartbeat-interval", "1", "--grace-period", "5"]
-    procs = spawn_workers(url, name, n, 0, flags)
+    options = WorkerOptions(heartbeat_interval=1, grace_period=5)
+    procs = spawn_workers(url, name, n, 0, options)
     events = []
     wait_for(lambda: n_complete(study) >= args.budget // 5)
     killed = kill_mid_evaluation(study, procs[0])
     events.append(f"SIGKILL worker 0 during trial {killed.number}; started it again")
-    procs[0] = spawn_workers(url, name, 1, 100, flags)[0]
+    procs[0] = spawn_workers(url, name, 1, 100, options)[0]
     wait_for(lambda: n_complete(study) >= 2 * args.budget // 5)
     procs[1].send_signal(signal.SIGTERM)
     events.append(f"SIGTERM worker 1 (exit code {procs[1].wait()}); started it again")
-    procs[1] = spawn_workers(url, name, 1, 101, flags)[0]
+    procs[1] = spawn_workers(url, name, 1, 101, options)[0]
     if pg is not None:
         wait_for(lambda: n_complete(study) >= 3 * args.budget // 5)
         pg.stop()

@@ -9,7 +9,7 @@ from bananas.cli import main
 
 def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bananas.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "bananas", *args], capture_output=True, text=True, cwd=cwd, timeout=300
     )
 
 
@@ -103,7 +103,7 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     import signal
 
     db = f"sqlite:///{tmp_path}/c.db"
-    args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "60", "--storage", db, "--quiet"]
+    args = [sys.executable, "-m", "bananas", "search", "--budget", "60", "--storage", db, "--quiet"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     name = "nbgraph-cora-bananas-seed0"
     wait_for_trials(db, name, 12)  # the model-based iterations have begun
@@ -119,15 +119,9 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_continues(tmp_path):
     assert len(done) == 60 and len({t.user_attrs["arch"] for t in done}) == 60
 
 
-def test_cli_method_names_match_the_library():
-    from bananas import cli, search
-
-    assert cli.METHODS == search.METHODS
-
-
 def test_any_error_after_a_stop_signal_counts_as_ctrl_c():
-    from bananas.cli import _interrupted
-    from bananas.workers import STOP_REQUESTED
+    from bananas.signals import STOP_REQUESTED
+    from bananas.signals import interrupted as _interrupted
 
     # Optuna's _run_trial raises this when the tell of a stopped trial fails (e.g. SQLite locked)
     err = AssertionError("Should not reach.")
@@ -140,7 +134,7 @@ def test_any_error_after_a_stop_signal_counts_as_ctrl_c():
 
 
 def test_an_error_raised_while_handling_ctrl_c_counts_as_ctrl_c():
-    from bananas.cli import _interrupted
+    from bananas.signals import interrupted as _interrupted
 
     def tell_interrupted():
         try:
@@ -186,7 +180,7 @@ def test_nb201_table_search_runs_like_nbgraph(tmp_path, capsys):
 
 
 def test_passwords_in_storage_urls_are_masked():
-    from bananas.cli import mask
+    from bananas.storage import mask
 
     assert mask("postgresql://bob:s3cret@db.example:5432/nas") == "postgresql://bob:***@db.example:5432/nas"
     assert mask("sqlite:///bananas.db") == "sqlite:///bananas.db" and mask("not a url") == "not a url"

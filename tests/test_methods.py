@@ -6,7 +6,8 @@ import pytest
 
 from bananas import BananasSampler
 from bananas.evaluators import TabularEvaluator
-from bananas.search import METHODS, run_search
+from bananas.methods import METHODS
+from bananas.search import run_search
 
 FAST_BANANAS = {
     "batch_size": 5,
@@ -99,7 +100,7 @@ def test_multi_objective_studies_get_a_warning_and_random_params(cora):
 
 def test_optuna_samplers_stuck_on_an_invalid_cell_still_finish(cora):
     """GPSampler re-proposes an invalid point forever (it ignores FAIL trials); the wrapper replaces it."""
-    from bananas.samplers._base import ValidProposals
+    from bananas.samplers import ValidProposals
 
     class AllSkip(optuna.samplers.RandomSampler):
         def infer_relative_search_space(self, study, trial):

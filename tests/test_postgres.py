@@ -14,10 +14,10 @@ import pytest
 from optuna.trial import TrialState
 
 from bananas.evaluators import TabularEvaluator
-from bananas.search import prepare_study
 from bananas.storage import open_storage
-from bananas.testing import TemporaryPostgres
-from bananas.workers import WORKER, audit, kill_mid_evaluation
+from bananas.study import prepare_study
+from bananas.testing import TemporaryPostgres, audit, kill_mid_evaluation
+from bananas.trials import WORKER
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def _study(space, url, name, budget, cost):
 
 def _worker(url, name, *flags):
     env = {**os.environ, "BANANAS_STORAGE": url, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "bananas.cli", "worker", "--study-name", name, "--quiet", *flags]
+    command = [sys.executable, "-m", "bananas", "worker", "--study-name", name, "--quiet", *flags]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -3,8 +3,9 @@ import pytest
 from optuna.trial import TrialState
 
 from bananas.evaluators import Result, TabularEvaluator
-from bananas.search import StudyMismatch, run_search
+from bananas.search import run_search
 from bananas.spaces import NBGraphSpace
+from bananas.study import StudyMismatch
 
 
 def _complete(study):
@@ -48,6 +49,9 @@ class FlakyEvaluator:
     def __init__(self, space):
         self.inner, self.calls = TabularEvaluator(space), 0
 
+    def describe(self):
+        return {"kind": "flaky"}
+
     def evaluate(self, arch, on_epoch=None):
         self.calls += 1
         if self.calls % 3 == 0:
@@ -65,6 +69,9 @@ def test_failed_evaluations_are_fail_trials_with_a_reason(cora):
 
 def test_endless_failures_stop_with_a_message(cora):
     class Broken:
+        def describe(self):
+            return {"kind": "broken"}
+
         def evaluate(self, arch, on_epoch=None):
             return Result(status="fail", reason="broken")
 
@@ -95,7 +102,7 @@ def test_sigkill_mid_run_then_the_same_command_finishes_the_budget(tmp_path):
 
     db = f"sqlite:///{tmp_path}/k.db"
     name = "nbgraph-cora-bananas-seed0"
-    args = [sys.executable, "-m", "bananas.cli", "search", "--budget", "50", "--storage", db, "--quiet"]
+    args = [sys.executable, "-m", "bananas", "search", "--budget", "50", "--storage", db, "--quiet"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_trials(db, name, 15)
     proc.send_signal(signal.SIGKILL)

@@ -5,12 +5,13 @@ import optuna
 import pytest
 import torch
 
-from bananas.data import DataError, augment, load_dataset
+from bananas.datasets import DataError, augment, load_dataset
 from bananas.nets import Network, count_flops
 from bananas.search import run_search
 from bananas.spaces import NB201Space
 from bananas.spaces.nb201 import from_string
-from bananas.training import TrainConfig, Trainer, TrainingEvaluator, inherit
+from bananas.trainer import Trainer
+from bananas.training import TrainConfig, TrainingEvaluator, inherit
 
 GOOD = from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|")
 SMALL = dict(channels=4, n_cells=1, device="cpu")

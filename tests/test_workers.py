@@ -13,9 +13,11 @@ import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from bananas.evaluators import TabularEvaluator
-from bananas.search import prepare_study
 from bananas.storage import Retrying, StorageUnavailable, open_storage
-from bananas.workers import WORKER, audit, duplicate_of, run_worker, surplus, worker_seed
+from bananas.study import prepare_study
+from bananas.testing import audit
+from bananas.trials import WORKER
+from bananas.workers import duplicate_of, run_worker, surplus, worker_seed
 
 FAST = {"n_startup_trials": 4, "batch_size": 3}
 
@@ -153,7 +155,7 @@ def test_storage_calls_are_retried_with_backoff_then_give_up_with_a_clear_error(
 
 def _bananas(*args, env=None, **kwargs):
     return subprocess.Popen(
-        [sys.executable, "-m", "bananas.cli", *args],
+        [sys.executable, "-m", "bananas", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bananas.spaces._base import Space, TabularSpace
+from bananas.spaces._base import Arch, Space, TabularSpace
 from bananas.spaces.nb201 import NB201Space, NB201TableSpace, nb201_space
-from bananas.spaces.nbgraph import Cell, NBGraphSpace
+from bananas.spaces.nbgraph import GraphCell, NBGraphSpace
 
 
 def _nbgraph(dataset: str, table: str | Path | None = None) -> Space:
@@ -17,10 +17,13 @@ def _nbgraph(dataset: str, table: str | Path | None = None) -> Space:
 
 
 SPACES: dict[str, Callable[..., Space]] = {"nbgraph": _nbgraph, "nb201": nb201_space}
+DEFAULT_DATASETS = {"nbgraph": "cora", "nb201": "cifar10"}
 
 __all__ = [
+    "DEFAULT_DATASETS",
     "SPACES",
-    "Cell",
+    "Arch",
+    "GraphCell",
     "NB201Space",
     "NB201TableSpace",
     "NBGraphSpace",

@@ -35,7 +35,7 @@ DATASETS = (
 N_NODES = 4
 
 
-class Cell(NamedTuple):
+class GraphCell(NamedTuple):
     """A NAS-Bench-Graph cell: ``links[i]`` feeds op node ``i``, which applies ``ops[i]``."""
 
     links: tuple[int, ...]
@@ -73,33 +73,33 @@ class NBGraphSpace(TabularSpace):
             dists[f"op{i}"] = optuna.distributions.CategoricalDistribution(self.op_names)
         return dists
 
-    def to_params(self, arch: Cell) -> dict[str, Any]:
+    def to_params(self, arch: GraphCell) -> dict[str, Any]:
         params: dict[str, Any] = {f"link{i}": arch.links[i] for i in range(1, N_NODES)}
         params.update({f"op{i}": arch.ops[i] for i in range(N_NODES)})
         return params
 
-    def from_params(self, params: dict[str, Any]) -> Cell:
+    def from_params(self, params: dict[str, Any]) -> GraphCell:
         try:
             links = (0, *(int(params[f"link{i}"]) for i in range(1, N_NODES)))
             ops = tuple(str(params[f"op{i}"]) for i in range(N_NODES))
         except KeyError as err:
             raise ValueError(f"NAS-Bench-Graph params lack {err.args[0]!r}") from None
-        return self._checked(Cell(links, ops))
+        return self._checked(GraphCell(links, ops))
 
-    def to_string(self, arch: Cell) -> str:
+    def to_string(self, arch: GraphCell) -> str:
         return "-".join(map(str, arch.links)) + "|" + "-".join(arch.ops)
 
-    def from_string(self, text: str) -> Cell:
+    def from_string(self, text: str) -> GraphCell:
         try:
             links_text, ops_text = text.split("|")
-            cell = Cell(tuple(int(x) for x in links_text.split("-")), tuple(ops_text.split("-")))
+            cell = GraphCell(tuple(int(x) for x in links_text.split("-")), tuple(ops_text.split("-")))
         except ValueError:
             raise ValueError(
                 f"malformed NAS-Bench-Graph id {text!r}; expected e.g. '0-0-1-2|gcn-gat-skip-fc'"
             ) from None
         return self._checked(cell)
 
-    def _checked(self, cell: Cell) -> Cell:
+    def _checked(self, cell: GraphCell) -> GraphCell:
         if len(cell.links) != N_NODES or len(cell.ops) != N_NODES:
             raise ValueError(f"a NAS-Bench-Graph cell has {N_NODES} links and {N_NODES} ops: {cell}")
         if any(not 0 <= link <= i for i, link in enumerate(cell.links)):
@@ -112,17 +112,17 @@ class NBGraphSpace(TabularSpace):
         return cell
 
     # -- identity -------------------------------------------------------------------
-    def is_valid(self, arch: Cell) -> bool:
+    def is_valid(self, arch: GraphCell) -> bool:
         return any(op != "skip" for op in arch.ops)
 
-    def key(self, arch: Cell) -> Hashable:
+    def key(self, arch: GraphCell) -> Hashable:
         return _canonical(arch)[1]
 
-    def canonical(self, arch: Cell) -> Cell:
+    def canonical(self, arch: GraphCell) -> GraphCell:
         """Return the table's canonical form of ``arch`` (same network, one description)."""
         return _canonical(arch)[0]
 
-    def graph(self, arch: Cell) -> nx.DiGraph:
+    def graph(self, arch: GraphCell) -> nx.DiGraph:
         import networkx as nx
 
         cell = self.canonical(arch)
@@ -142,25 +142,25 @@ class NBGraphSpace(TabularSpace):
         return N_NODES
 
     # -- moves ----------------------------------------------------------------------
-    def _random(self, rng: np.random.Generator) -> Cell:
+    def _random(self, rng: np.random.Generator) -> GraphCell:
         links = (0, *(int(rng.integers(i + 1)) for i in range(1, N_NODES)))
         ops = tuple(self.op_names[j] for j in rng.integers(len(self.op_names), size=N_NODES))
-        return Cell(links, ops)
+        return GraphCell(links, ops)
 
-    def neighbors(self, arch: Cell) -> list[Cell]:
+    def neighbors(self, arch: GraphCell) -> list[GraphCell]:
         out = []
         for i in range(1, N_NODES):
             for link in range(i + 1):
                 if link != arch.links[i]:
-                    out.append(Cell(arch.links[:i] + (link,) + arch.links[i + 1 :], arch.ops))
+                    out.append(GraphCell(arch.links[:i] + (link,) + arch.links[i + 1 :], arch.ops))
         for i in range(N_NODES):
             for op in self.op_names:
                 if op != arch.ops[i]:
-                    out.append(Cell(arch.links, arch.ops[:i] + (op,) + arch.ops[i + 1 :]))
+                    out.append(GraphCell(arch.links, arch.ops[:i] + (op,) + arch.ops[i + 1 :]))
         return [c for c in out if self.is_valid(c)]
 
     # -- table ----------------------------------------------------------------------
-    def lookup(self, arch: Cell) -> dict[str, float]:
+    def lookup(self, arch: GraphCell) -> dict[str, float]:
         if not self.is_valid(arch):
             raise ValueError(f"{self.to_string(arch)} is no network: a cell needs an op other than skip")
         row = _table(self.dataset)[self.key(arch)]  # type: ignore[index]
@@ -183,11 +183,11 @@ class NBGraphSpace(TabularSpace):
 
 
 @functools.lru_cache(maxsize=1 << 17)
-def _canonical(cell: Cell) -> tuple[Cell, int]:
+def _canonical(cell: GraphCell) -> tuple[GraphCell, int]:
     """Return the table's canonical cell and its row key (``Arch.valid_hash``)."""
     from nas_bench_graph import Arch
 
     arch = Arch(list(cell.links), list(cell.ops)).regularize()
     arch.move_skip_op()
     arch.equalpart_sort()
-    return Cell(tuple(arch.link), tuple(arch.ops)), arch.hash_arch()
+    return GraphCell(tuple(arch.link), tuple(arch.ops)), arch.hash_arch()

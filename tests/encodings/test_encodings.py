@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from bananas.encodings import ENCODINGS, AdjacencyEncoder, PathEncoder, get_encoder
-from bananas.spaces import Cell
+from bananas.spaces import GraphCell
 
-CHAIN = Cell((0, 1, 2, 3), ("gcn", "gat", "sage", "fc"))  # input-gcn-gat-sage-fc-output
-FAN = Cell((0, 0, 0, 0), ("gcn", "gcn", "gat", "fc"))  # four parallel ops
+CHAIN = GraphCell((0, 1, 2, 3), ("gcn", "gat", "sage", "fc"))  # input-gcn-gat-sage-fc-output
+FAN = GraphCell((0, 0, 0, 0), ("gcn", "gcn", "gat", "fc"))  # four parallel ops
 
 
 def _paths(enc: PathEncoder, row: np.ndarray) -> dict[tuple[str, ...], float]:
@@ -65,8 +65,8 @@ def test_every_encoding_is_exact_batched_and_canonical(cora, rng, name):
     assert (X == np.round(X)).all() and X.min() >= 0
     one_by_one = np.vstack([enc.transform([a]) for a in archs])
     assert (X == one_by_one).all()
-    a = Cell((0, 0, 1, 2), ("gcn", "gat", "sage", "fc"))
-    b = Cell((0, 0, 2, 1), ("gat", "gcn", "sage", "fc"))  # the same network
+    a = GraphCell((0, 0, 1, 2), ("gcn", "gat", "sage", "fc"))
+    b = GraphCell((0, 0, 2, 1), ("gat", "gcn", "sage", "fc"))  # the same network
     assert (enc.transform([a]) == enc.transform([b])).all()
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from nas_bench_graph import Arch
 
-from bananas.spaces import Cell, NBGraphSpace, get_space
+from bananas.spaces import GraphCell, NBGraphSpace, get_space
 from bananas.spaces.nbgraph import DATASETS
 
 
@@ -27,7 +27,7 @@ def test_every_table_row_is_reached_and_only_all_skip_is_invalid(cora):
     keys = set()
     for links in itertools.product(*[range(i + 1) for i in range(4)]):
         for ops in itertools.product(cora.op_names, repeat=4):
-            cell = Cell(links, ops)
+            cell = GraphCell(links, ops)
             if cora.is_valid(cell):
                 keys.add(cora.key(cell))
             else:
@@ -40,14 +40,14 @@ def test_isomorphic_cells_share_one_key(cora, rng):
     checked = 0
     for _ in range(3000):
         a, b = cora.sample(rng), cora.sample(rng)
-        b = Cell(b.links, tuple(sorted(a.ops)))  # same ops, other wiring: often isomorphic
+        b = GraphCell(b.links, tuple(sorted(a.ops)))  # same ops, other wiring: often isomorphic
         if nx.is_isomorphic(_raw_graph(a), _raw_graph(b), node_match=match):
             assert cora.key(a) == cora.key(b)
             checked += 1
     assert checked > 20
 
 
-def _raw_graph(cell: Cell) -> nx.DiGraph:
+def _raw_graph(cell: GraphCell) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_node("in", op="in")
     for i, (link, op) in enumerate(zip(cell.links, cell.ops, strict=True)):
@@ -59,8 +59,8 @@ def _raw_graph(cell: Cell) -> nx.DiGraph:
 
 
 def test_known_equivalence_two_orders_of_a_branch(cora):
-    a = Cell((0, 0, 1, 2), ("gcn", "gat", "sage", "fc"))
-    b = Cell((0, 0, 2, 1), ("gat", "gcn", "sage", "fc"))  # the branches swapped
+    a = GraphCell((0, 0, 1, 2), ("gcn", "gat", "sage", "fc"))
+    b = GraphCell((0, 0, 2, 1), ("gat", "gcn", "sage", "fc"))  # the branches swapped
     assert cora.key(a) == cora.key(b)
     assert cora.lookup(a) == cora.lookup(b)
 
@@ -90,7 +90,7 @@ def test_malformed_ids_are_refused_with_a_reason(cora, text):
 
 def test_all_skip_lookup_is_an_error(cora):
     with pytest.raises(ValueError, match="skip"):
-        cora.lookup(Cell((0, 0, 0, 0), ("skip",) * 4))
+        cora.lookup(GraphCell((0, 0, 0, 0), ("skip",) * 4))
 
 
 def test_proteins_has_its_own_ops_and_table():

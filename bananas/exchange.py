@@ -22,6 +22,7 @@ import optuna
 from optuna.trial import TrialState
 
 from bananas.spaces import Space
+from bananas.trials import ARCH, FAIL_REASON
 
 SCHEMA = 1
 METRICS = ("valid_acc", "test_acc", "latency", "params_m")
@@ -57,12 +58,12 @@ def trial_record(trial: optuna.trial.FrozenTrial, space: Space) -> dict[str, Any
     return {
         "schema": SCHEMA,
         **space.describe(),
-        "arch": attrs.get("arch") or space.to_string(space.from_params(trial.params)),
+        "arch": attrs.get(ARCH) or space.to_string(space.from_params(trial.params)),
         "params": trial.params,
         "state": trial.state.name,
         "value": trial.value,
         "metrics": {k: attrs[k] for k in METRICS if k in attrs},
-        "fail_reason": attrs.get("fail_reason"),
+        "fail_reason": attrs.get(FAIL_REASON),
         "number": trial.number,
         "datetime_start": trial.datetime_start.isoformat() if trial.datetime_start else None,
         "datetime_complete": trial.datetime_complete.isoformat() if trial.datetime_complete else None,
@@ -128,9 +129,9 @@ def records_to_trials(records: Iterable[dict[str, Any]], space: Space) -> list[o
     for r in records:
         arch = space.from_string(r["arch"])
         complete = r["state"] == "COMPLETE"
-        attrs = {"arch": space.to_string(arch), **r.get("metrics", {})}
+        attrs = {ARCH: space.to_string(arch), **r.get("metrics", {})}
         if not complete:
-            attrs["fail_reason"] = r.get("fail_reason") or "failed (imported)"
+            attrs[FAIL_REASON] = r.get("fail_reason") or "failed (imported)"
         trials.append(
             optuna.trial.create_trial(
                 params=space.to_params(arch),
@@ -141,3 +142,18 @@ def records_to_trials(records: Iterable[dict[str, Any]], space: Space) -> list[o
             )
         )
     return trials
+
+
+def import_log(storage: Any, study_name: str, path: str | Path, *, skip_malformed: bool = False) -> int:
+    """Add the evaluations of a JSONL log to a study (created if missing, for the log's space and
+    dataset); return how many. Raises ``LogError``/``OSError`` for an unreadable log and ValueError
+    for a log or study that does not fit."""
+    from bananas.spaces import get_space
+    from bananas.study import open_study
+
+    records = read_log(path, skip_malformed=skip_malformed)
+    space = get_space(*records_space(records, str(path)))
+    config = {**space.describe(), "method": "import", "seed": None}
+    study = open_study(storage, study_name, config)
+    study.add_trials(records_to_trials(records, space))
+    return len(records)

@@ -5,9 +5,10 @@ import pytest
 from optuna.trial import TrialState
 
 from bananas.evaluators import TabularEvaluator
-from bananas.logs import LogError, export_study, read_log, records_to_trials
-from bananas.search import n_complete, run_search
+from bananas.exchange import LogError, export_study, read_log, records_to_trials
+from bananas.search import run_search
 from bananas.spaces import NBGraphSpace
+from bananas.trials import n_complete
 from bananas.warmstart import WarmStart, load_warm_start
 from tests.test_search import FlakyEvaluator
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 DATASETS = ("digits", "cifar10", "cifar100")
 CIFAR_FILES = {
@@ -91,6 +94,8 @@ Arrays = tuple[np.ndarray, np.ndarray]
 
 
 def _splits(train: Arrays, valid: Arrays, test: Arrays, n_classes: int, augment: bool) -> Splits:
+    import torch
+
     tr, va, te = ((torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)) for x, y in (train, valid, test))
     pixels = tr[0].float()
     mean, std = pixels.mean(dim=(0, 2, 3)), pixels.std(dim=(0, 2, 3)).clamp_min(1.0)
@@ -131,6 +136,8 @@ def _read_cifar(name: str, data_dir: str | Path | None) -> tuple[np.ndarray, np.
 
 def augment(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:
     """Return a random crop (after zero padding) and a random horizontal flip of each image."""
+    import torch
+
     n, _, h, w = images.shape
     device = images.device
     padded = torch.nn.functional.pad(images, (padding,) * 4)

@@ -1,0 +1,5 @@
+"""``python -m bananas``: the ``bananas`` command."""
+
+from bananas.cli import main
+
+main()

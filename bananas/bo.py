@@ -1,0 +1,210 @@
+"""One step of BANANAS (White et al., AAAI 2021), free of Optuna: the loop of the paper.
+
+Given what has been evaluated (``History``), ``BananasStep.propose`` returns
+the next architecture to evaluate:
+
+1. Until ``n_startup`` architectures are evaluated: the next of the initial
+   design not yet tried, else a random untried architecture.
+2. Once ``batch_size`` new results arrived since the last fit (or at the
+   first): **fit** the predictor on the encoded architectures and their values,
+   and build the **candidate pool** (mutations of the best so far plus random
+   architectures, minus everything tried or running).
+3. **Pick** the pool's best candidate by the acquisition, with everything the
+   model has not seen as pending (running architectures, and those evaluated
+   since the fit). In one process the picks of one fit are the acquisition's
+   greedy ``batch_size``-batch; with many workers, each pick also accounts for
+   what the others started meanwhile.
+4. A pool used up is built afresh once; after that, a random untried architecture.
+
+The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
+a ``History`` and the returned ``Proposal`` back into a trial.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bananas.acquisition import Acquisition, Selection
+from bananas.encodings import Encoder
+from bananas.pool import candidate_pool
+from bananas.predictors import Predictor, get_predictor
+from bananas.spaces import Arch, Space
+
+
+@dataclass
+class History:
+    """What a proposal may read: evaluated architectures with their values (higher is
+    better, in trial order), those under evaluation, and the canonical keys never to
+    propose again (evaluated, running, failed in evaluation, or interrupted and retried)."""
+
+    archs: list[Arch] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    pending: list[Arch] = field(default_factory=list)
+    seen: set[Hashable] = field(default_factory=set)
+
+    def best_first(self) -> list[Arch]:
+        """Return the evaluated architectures sorted from best to worst."""
+        order = np.argsort(-np.asarray(self.values), kind="stable")
+        return [self.archs[i] for i in order]
+
+
+@dataclass
+class Proposal:
+    """The architecture to evaluate and what to record about the choice (``iteration``, and for model
+    picks ``pred_mean``, ``pred_std``, ``acq_value``, and ``bo_seconds`` on the pick that fit)."""
+
+    arch: Arch
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fit:
+    """A fitted predictor with its candidate pool, used until a batch's worth of new results."""
+
+    model: Predictor | None
+    pool: list[Arch]
+    X_pool: np.ndarray
+    ranking: Selection | None  # acquisitions that rank once per fit: the pool in their order
+    known: set[Hashable]  # keys of the architectures the model was fit on
+    n_archs: int
+    best_f: float
+    iteration: int
+    seconds: float
+
+
+def random_unseen(space: Space, seen: set[Hashable], rng: np.random.Generator, tries: int = 1000) -> Arch:
+    """Return a random architecture not in ``seen`` (any random one if none is found)."""
+    for _ in range(tries):
+        arch = space.sample(rng)
+        if space.key(arch) not in seen:
+            return arch
+    return space.sample(rng)
+
+
+class BananasStep:
+    """The BANANAS proposal over ``space`` (see the module docstring); it keeps the current fit.
+
+    Args:
+        encoder: fitted on ``space``.
+        predictor, predictor_options: a name from ``bananas.predictors.PREDICTORS`` and its options.
+        acquisition: how the pool's candidates are picked.
+        n_startup, batch_size: random architectures first; new results per fit.
+        pool_kwargs: passed to ``bananas.pool.candidate_pool``.
+        initial_design: architectures evaluated first in the random start.
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        encoder: Encoder,
+        acquisition: Acquisition,
+        *,
+        predictor: str = "mlp",
+        predictor_options: dict[str, Any] | None = None,
+        n_startup: int = 10,
+        batch_size: int = 10,
+        pool_kwargs: dict[str, Any] | None = None,
+        initial_design: Sequence[Arch] = (),
+    ) -> None:
+        if n_startup < 1 or batch_size < 1:
+            raise ValueError("n_startup_trials and batch_size must be at least 1")
+        self.space = space
+        self.encoder = encoder
+        self.acquisition = acquisition
+        self.predictor = predictor
+        self.predictor_options = predictor_options or {}
+        get_predictor(predictor, **self.predictor_options)  # fail early on a bad name or option
+        self.n_startup = n_startup
+        self.batch_size = batch_size
+        self.pool_kwargs = pool_kwargs or {}
+        self.initial_design = list(initial_design)
+        self.fit: Fit | None = None
+
+    def propose(
+        self, history: History, rng: np.random.Generator, refresh: Callable[[], History] | None = None
+    ) -> Proposal:
+        """Return the next architecture to evaluate. ``refresh`` reads the history again after a fit
+        (other workers may have claimed candidates while the model fit)."""
+        space = self.space
+        if len(history.archs) < self.n_startup:
+            untried = [a for a in self.initial_design if space.key(a) not in history.seen]
+            return Proposal(untried[0] if untried else random_unseen(space, history.seen, rng), {"iteration": 0})
+        fitted = None
+        if self.fit is None or len(history.archs) - self.fit.n_archs >= self.batch_size:
+            fitted = self.fit = self.fit_model(history, rng)
+            history = refresh() if refresh is not None else history
+        start = time.perf_counter()
+        proposal = self.pick(history, rng)
+        if proposal is None and fitted is None:  # the pool is used up: a fresh one
+            fitted = self.fit = self.fit_model(history, rng)
+            start = time.perf_counter()
+            proposal = self.pick(history, rng)
+        if proposal is None:
+            return Proposal(random_unseen(space, history.seen, rng))
+        if fitted is not None:
+            proposal.attrs["bo_seconds"] = fitted.seconds + time.perf_counter() - start
+        return proposal
+
+    def fit_model(self, history: History, rng: np.random.Generator) -> Fit:
+        """Build the candidate pool and fit the predictor on the evaluated architectures."""
+        start = time.perf_counter()
+        pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
+        model = None
+        if self.acquisition.uses_model and pool:
+            seed = int(rng.integers(2**31))
+            model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
+            model.fit(self.encoder.transform(history.archs), np.asarray(history.values))
+        X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
+        ranking = None
+        if self.acquisition.ranks_once_per_fit and pool:
+            ranking = self.acquisition.select(model, X_pool, len(pool), best_f=0.0, X_pending=None, rng=rng)
+        return Fit(
+            model=model,
+            pool=pool,
+            X_pool=X_pool,
+            ranking=ranking,
+            known={self.space.key(a) for a in history.archs},
+            n_archs=len(history.archs),
+            best_f=max(history.values),
+            iteration=1 + (len(history.archs) - self.n_startup) // self.batch_size,
+            seconds=time.perf_counter() - start,
+        )
+
+    def pick(self, history: History, rng: np.random.Generator) -> Proposal | None:
+        """Pick one free candidate of the current fit's pool by acquisition; None if none is free.
+
+        What the model has not seen counts as pending: running architectures and
+        those evaluated since the fit.
+        """
+        fit = self.fit
+        assert fit is not None, "fit_model before pick"
+        rows = [i for i, arch in enumerate(fit.pool) if self.space.key(arch) not in history.seen]
+        if not rows:
+            return None
+        if fit.ranking is not None:  # the best of the fit's ranking that is still free
+            free = set(rows)
+            j = next(j for j, i in enumerate(fit.ranking.indices) if i in free)
+            row = int(fit.ranking.indices[j])
+            values = (fit.ranking.mean[j], fit.ranking.std[j], fit.ranking.value[j])
+        else:
+            pending = history.pending + [a for a in history.archs if self.space.key(a) not in fit.known]
+            sel = self.acquisition.select(
+                fit.model,
+                fit.X_pool[rows],
+                1,
+                best_f=fit.best_f,
+                X_pending=self.encoder.transform(pending) if pending else None,
+                rng=rng,
+            )
+            row = rows[sel.indices[0]]
+            values = (sel.mean[0], sel.std[0], sel.value[0])
+        attrs: dict[str, Any] = {"iteration": fit.iteration}
+        for name, value in zip(("pred_mean", "pred_std", "acq_value"), values, strict=True):
+            if np.isfinite(value):
+                attrs[name] = float(value)
+        return Proposal(fit.pool[row], attrs)

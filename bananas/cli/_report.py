@@ -1,0 +1,104 @@
+"""What the commands print: the summary of a search, one line per evaluation, benchmarks and predictor ranks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bananas.cli._common import UserError
+from bananas.cli._parser import sampler_options
+
+
+def evaluation_line(trial: Any, done: int, budget: int) -> str:
+    """One line per finished evaluation: its architecture and metrics, or why it failed."""
+    from bananas.trials import ARCH, FAIL_REASON
+
+    a = trial.user_attrs
+    head = f"[{done}/{budget}] trial {trial.number} {a.get(ARCH, '?')}"
+    if trial.state.name != "COMPLETE":
+        return f"{head}  {trial.state.name}: {a.get(FAIL_REASON, '')}".rstrip(": ")
+    if "train_seconds" not in a:  # a table lookup
+        return f"{head}  valid {a['valid_acc']:.2f}%  test {a['test_acc']:.2f}%"
+    inherited = "  inherited" if "inherited_from" in a else ""
+    return (
+        f"{head}  valid {a['valid_acc']:.2f}%  test {a['test_acc']:.2f}%  {a['params_m']:.3f} M params  "
+        f"{a['flops_m']:.1f} MFLOPs  {a['epochs']} epochs in {a['train_seconds']:.1f} s{inherited}"
+    )
+
+
+def print_summary(study: Any, space: Any, storage_url: str) -> None:
+    """Print where the study is, its best architecture and (on a table) the regret to the table's best."""
+    from optuna.trial import TrialState
+
+    from bananas.spaces import TabularSpace
+    from bananas.trials import ARCH, n_complete
+
+    best = study.best_trial
+    attrs = best.user_attrs
+    own = n_complete(study)
+    warm = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) - own
+    print(
+        f"study      {study.study_name!r} in {storage_url}: {own} completed trials"
+        + (f" (+{warm} from the warm start)" if warm else "")
+    )
+    print(f"best arch  {attrs[ARCH]} (trial {best.number})")
+    if not isinstance(space, TabularSpace):
+        print(f"valid acc  {attrs['valid_acc']:.2f}%   test acc {attrs['test_acc']:.2f}%")
+    else:
+        table = space.best()
+        for name, label in (("valid_acc", "valid acc "), ("test_acc", "test acc  ")):
+            print(
+                f"{label} {attrs[name]:.2f}%  (regret {table[name] - attrs[name]:.2f} pp "
+                f"to the table's best {table[name]:.2f}%)"
+            )
+    print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
+
+
+def _tabular_space(args: argparse.Namespace) -> Any:
+    from bananas.evaluators import evaluation_space
+
+    try:
+        space = evaluation_space("table", args.space, args.dataset, args.table)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    args.dataset = space.dataset
+    return space
+
+
+def cmd_benchmark(args: argparse.Namespace) -> None:
+    from bananas.benchmark import run_benchmark
+    from bananas.methods import METHODS
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise UserError(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+    _tabular_space(args)  # a bad space, dataset or table stops here with one line
+    run_benchmark(
+        args.space,
+        args.dataset,
+        methods,
+        seeds=range(args.seeds),
+        budget=args.budget,
+        out_dir=args.out,
+        workers=args.workers,
+        sampler_options=sampler_options(args),
+        table=args.table,
+    )
+
+
+def cmd_predictor_eval(args: argparse.Namespace) -> None:
+    from bananas.predictor_eval import predictor_eval, summarize
+
+    space = _tabular_space(args)
+    rows = [
+        predictor_eval(
+            space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train, n_test=args.n_test, seed=s
+        )
+        for s in range(args.seeds)
+    ]
+    for key, (mean, se) in summarize(rows).items():
+        print(
+            f"{key:13s} {mean:.3f} ± {se:.3f}  ({args.predictor} + {args.encoding}, {args.n_train} train, "
+            f"{args.n_test} test, {args.dataset}, {len(rows)} seeds)"
+        )

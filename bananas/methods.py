@@ -1,0 +1,72 @@
+"""The search methods by name: BANANAS and the baselines it is measured against.
+
+Samplers are imported when one is made, so that naming the methods (``bananas --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optuna.samplers import BaseSampler
+
+    from bananas.spaces import Space
+
+
+def _bananas(space: Space, seed: int | None, **options: Any) -> BaseSampler:
+    from bananas.samplers import BananasSampler
+
+    return BananasSampler(space=space, seed=seed, **options)
+
+
+def _pool_random(space: Space, seed: int | None, **options: Any) -> BaseSampler:
+    """The BANANAS loop with its picks drawn at random from the pool: what the model adds."""
+    return _bananas(space, seed, **{**options, "acquisition": "random"})
+
+
+def _random(space: Space, seed: int | None) -> BaseSampler:
+    from bananas.samplers import RandomSearchSampler
+
+    return RandomSearchSampler(space=space, seed=seed)
+
+
+def _evolution(space: Space, seed: int | None) -> BaseSampler:
+    from bananas.samplers import EvolutionSampler
+
+    return EvolutionSampler(space=space, seed=seed)
+
+
+def _optuna(name: str) -> Callable[..., BaseSampler]:
+    def make(space: Space, seed: int | None) -> BaseSampler:
+        import optuna
+
+        from bananas.samplers import ValidProposals
+
+        return ValidProposals(getattr(optuna.samplers, name)(seed=seed), space, seed)
+
+    return make
+
+
+METHODS: dict[str, Callable[..., BaseSampler]] = {
+    "bananas": _bananas,
+    "random": _random,
+    "re": _evolution,
+    "tpe": _optuna("TPESampler"),
+    "gp": _optuna("GPSampler"),
+    "pool-random": _pool_random,
+}
+DEFAULT_METHOD = "bananas"
+BANANAS_OPTIONS = ("bananas", "pool-random")  # the methods that take BananasSampler's options
+
+
+def method_options(method: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the sampler options ``method`` takes of ``options`` (BANANAS options only for BANANAS methods)."""
+    return dict(options or {}) if method in BANANAS_OPTIONS else {}
+
+
+def make_sampler(method: str, space: Space, seed: int | None, **options: Any) -> BaseSampler:
+    """Return the sampler of ``method`` (one of ``METHODS``); ``options`` go to BANANAS's sampler."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    return METHODS[method](space, seed, **method_options(method, options))

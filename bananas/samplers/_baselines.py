@@ -1,0 +1,100 @@
+"""The baselines that share BANANAS's Space and recording: random search, regularized evolution,
+and Optuna's own samplers kept to valid architectures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler
+from optuna.study import Study
+from optuna.trial import FrozenTrial, TrialState
+
+from bananas.bo import Proposal, random_unseen
+from bananas.samplers._base import SpaceSampler
+from bananas.spaces import Space
+
+
+class RandomSearchSampler(SpaceSampler):
+    """Random search without repeats: each trial a uniformly drawn architecture not yet tried."""
+
+    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
+        return Proposal(random_unseen(self._space, self._history(study, trial).seen, self._rng))
+
+
+class EvolutionSampler(SpaceSampler):
+    """Regularized evolution (Real et al. 2019) on the study's trials.
+
+    The population is the last ``population_size`` evaluated architectures;
+    each child is a one-edit mutation of the best of ``tournament_size`` drawn
+    from it. Until the population is full, architectures are random.
+    """
+
+    def __init__(
+        self, *, space: Space, seed: int | None = None, population_size: int = 50, tournament_size: int = 10
+    ) -> None:
+        super().__init__(space=space, seed=seed)
+        if not 1 <= tournament_size <= population_size:
+            raise ValueError("need 1 <= tournament_size <= population_size")
+        self._population_size = population_size
+        self._tournament_size = tournament_size
+
+    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
+        history = self._history(study, trial)
+        if len(history.archs) < self._population_size:
+            return Proposal(random_unseen(self._space, history.seen, self._rng))
+        population = range(len(history.archs) - self._population_size, len(history.archs))
+        contenders = self._rng.choice(population, size=self._tournament_size, replace=False)
+        parent = history.archs[max(contenders, key=lambda i: history.values[i])]
+        for _ in range(100):
+            child = self._space.mutate(parent, self._rng)
+            if self._space.key(child) not in history.seen:
+                return Proposal(child)
+        return Proposal(random_unseen(self._space, history.seen, self._rng))
+
+
+class ValidProposals(BaseSampler):
+    """Wraps one of Optuna's samplers so that its joint proposals are valid architectures.
+
+    Optuna's samplers do not know which param combinations are no network
+    (e.g. an all-skip NAS-Bench-Graph cell) and learn nothing from FAIL trials:
+    GPSampler then proposes the same invalid point again and again. An invalid
+    relative proposal is replaced by a random valid architecture, and the trial
+    gets user attr ``replaced_invalid``. Param-by-param proposals (TPE's default)
+    pass through; their invalid combinations become FAIL trials.
+    """
+
+    def __init__(self, sampler: BaseSampler, space: Space, seed: int | None = None) -> None:
+        self._sampler = sampler
+        self._space = space
+        self._rng = np.random.default_rng(seed)
+
+    def reseed_rng(self) -> None:
+        self._sampler.reseed_rng()
+        self._rng = np.random.default_rng()
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        return self._sampler.infer_relative_search_space(study, trial)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        params = self._sampler.sample_relative(study, trial, search_space)
+        if set(params) >= set(self._space.distributions()) and not self._space.is_valid(
+            self._space.from_params(params)
+        ):
+            study._storage.set_trial_user_attr(trial._trial_id, "replaced_invalid", True)
+            return {**params, **self._space.to_params(self._space.sample(self._rng))}
+        return params
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
+        return self._sampler.sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Any) -> None:
+        self._sampler.after_trial(study, trial, state, values)

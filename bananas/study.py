@@ -1,0 +1,106 @@
+"""Opening the study of a search: its name, its recorded configuration, its sampler and pruner.
+
+A study made by bananas records in its user attr ``"bananas"`` (``bananas.trials.CONFIG``)
+what the search is, so that running the same search again continues it and a worker
+that knows only the study's name can join it; a study made for another search is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import optuna
+
+from bananas._version import __version__
+from bananas.evaluators import Evaluator
+from bananas.methods import DEFAULT_METHOD, make_sampler, method_options
+from bananas.spaces import Space
+from bananas.trials import CONFIG, IDENTITY
+from bananas.warmstart import TRANSFER_SHARE, WarmStart
+
+PRUNERS = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)}
+
+
+class StudyMismatch(ValueError):
+    """The study on the storage was made for another search."""
+
+
+def default_study_name(space: str, dataset: str, method: str, seed: int | None) -> str:
+    """Return the name of a search's study when none is given: ``SPACE-DATASET-METHOD-seedSEED``."""
+    return f"{space}-{dataset}-{method}-seed{seed}"
+
+
+def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.Study:
+    """Create the study, or load it and check it was made for the same space, dataset and method.
+
+    ``config`` is stored in the study's user attrs under ``"bananas"`` with the
+    bananas version; the storage may be a URL or an Optuna storage object.
+    """
+    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
+    stored = study.user_attrs.get(CONFIG)
+    if stored is None:
+        if study.trials:
+            raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
+        study.set_user_attr(CONFIG, {**config, "version": __version__})
+        for key in IDENTITY:
+            study.set_user_attr(key, config[key])
+        return study
+    wrong = [f"{k} {stored.get(k)!r} (asked: {config[k]!r})" for k in IDENTITY if stored.get(k) != config[k]]
+    if wrong:
+        raise StudyMismatch(
+            f"study {study_name!r} was made for another search: {', '.join(wrong)}; "
+            "use another --study-name or the same settings"
+        )
+    return study
+
+
+def make_pruner(pruner: str | optuna.pruners.BasePruner | None) -> optuna.pruners.BasePruner:
+    """Return the pruner named in ``PRUNERS``, the one given, or none (Optuna's default would prune)."""
+    if pruner is None:
+        return optuna.pruners.NopPruner()
+    if isinstance(pruner, str):
+        if pruner not in PRUNERS:
+            raise ValueError(f"unknown pruner {pruner!r}; choose one of {', '.join(PRUNERS)}")
+        return PRUNERS[pruner]()
+    return pruner
+
+
+def prepare_study(
+    space: Space,
+    evaluator: Evaluator,
+    *,
+    method: str = DEFAULT_METHOD,
+    budget: int = 150,
+    seed: int | None = 0,
+    storage: Any = None,
+    study_name: str | None = None,
+    sampler_options: dict[str, Any] | None = None,
+    warm_start: WarmStart | None = None,
+    pruner: str | optuna.pruners.BasePruner | None = None,
+) -> optuna.Study:
+    """Open (or create) the study of a search, with its sampler and pruner; evaluate nothing.
+
+    The study's user attr ``"bananas"`` records what a worker needs to join it: space,
+    dataset, method, seed, budget (updated when a later run asks for another),
+    ``sampler_options``, the evaluator's settings and the pruner's name.
+    """
+    sampler_options = method_options(method, sampler_options)
+    if warm_start is not None and warm_start.transfers_to(space):
+        n_init = sampler_options.get("n_startup_trials", 10)
+        n_prior = math.ceil(TRANSFER_SHARE * n_init)
+        sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
+    config = {**space.describe(), "method": method, "seed": seed, "budget": budget, "sampler_options": sampler_options}
+    config["evaluator"] = evaluator.describe()
+    if isinstance(pruner, str):
+        config["pruner"] = pruner
+    study_name = study_name or default_study_name(space.name, space.dataset, method, seed)
+    study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
+    stored = study.user_attrs[CONFIG]
+    if stored.get("budget") != budget:
+        study.set_user_attr(CONFIG, {**stored, "budget": budget})
+    study.sampler = make_sampler(method, space, seed, **sampler_options)
+    study.pruner = make_pruner(pruner)
+    if warm_start is not None and not warm_start.transfers_to(space):
+        warm_start.add_observations(study, space)
+    return study

@@ -1,0 +1,108 @@
+"""Which workers are alive: heartbeats of running trials, and the hand-back of trials whose worker is gone."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import warnings
+from datetime import datetime, timedelta
+from typing import Any
+
+import optuna
+from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
+from optuna.trial import FrozenTrial, TrialState
+
+from bananas.storage import GRACE_PERIOD, retry_callback
+from bananas.trials import WORKER, fail_for_retry
+
+
+def worker_name() -> str:
+    """Return ``host:pid`` of this process (user attr ``worker`` of the trials it evaluates)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Heartbeat:
+    """Records a trial's heartbeat every interval from a thread while the trial runs.
+
+    Unlike Optuna's own thread, it survives storage errors (a database restart), so
+    a live worker's trial is not taken for dead once the database is back.
+    """
+
+    def __init__(self, storage: Any, trial_id: int) -> None:
+        self._storage = storage
+        self._trial_id = trial_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> None:
+        """Record one heartbeat now."""
+        if is_heartbeat_enabled(self._storage):
+            self._storage.record_heartbeat(self._trial_id)
+
+    def __enter__(self) -> Heartbeat:
+        if is_heartbeat_enabled(self._storage):
+            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        interval = self._storage.get_heartbeat_interval()
+        while not self._stop.wait(interval):
+            try:
+                self._storage.record_heartbeat(self._trial_id)
+            except Exception:  # noqa: BLE001 - the database may be restarting; beat again later
+                pass
+
+
+def hand_back(study: optuna.Study, trial: FrozenTrial, reason: str) -> int:
+    """Fail a running trial that was not evaluated to the end and enqueue its architecture again (if it had
+    one); return 1 if this call failed it (0 if another process already finished the trial)."""
+    if not fail_for_retry(study, trial, reason):
+        return 0
+    retry_callback()(study, study._storage.get_trial(trial._trial_id))
+    return 1
+
+
+def fail_dead_trials(study: optuna.Study) -> int:
+    """Fail the running trials whose worker is gone and enqueue their architectures again; return how many.
+
+    RDB storages: Optuna's heartbeat check. Other storages (journal files): trials of a
+    process of this host that no longer exists. Either: trials that no worker took
+    (no ``worker`` attr, which a worker sets right after asking) for the grace period:
+    their process died while asking.
+    """
+    storage = study._storage
+    heartbeat = isinstance(storage, BaseHeartbeat) and is_heartbeat_enabled(storage)
+    count = 0
+    if heartbeat:
+        before = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*fail_stale_trials is experimental")
+            optuna.storages.fail_stale_trials(study)
+        count += max(0, len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))) - before)
+    grace = timedelta(seconds=getattr(getattr(storage, "_backend", storage), "grace_period", None) or GRACE_PERIOD)
+    host = socket.gethostname()
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        owner = str(t.user_attrs.get(WORKER, ""))
+        name, _, pid = owner.rpartition(":")
+        if not owner and t.datetime_start and datetime.now() - t.datetime_start > grace:
+            count += hand_back(study, t, "no worker took it: its process died while asking")
+        elif not heartbeat and name == host and pid.isdigit() and not _alive(int(pid)):
+            count += hand_back(study, t, f"its worker {owner} is gone")
+    return count
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
