@@ -7,14 +7,15 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint benchmark clean
 
+# The CPU wheel of torch first, unless .venv has a torch already (e.g. your CUDA build): a bare
+# "torch>=2.4" would pull a multi-GB CUDA build. pip -qq: errors only, no build-backend chatter.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU wheel of torch first, unless .venv has a torch already (e.g. your CUDA build):
-	# a bare "torch>=2.4" would pull a multi-GB CUDA build.
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "setting up $(VENV) (torch CPU wheel unless one is there, bananas and its dev tools) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -qq "torch==2.13.0"
+	@$(PY) -m pip install -qq -e ".[dev]"
+	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/bananas search --space nbgraph --dataset cora --budget 150 --seed 0 --storage sqlite:///bananas.db

@@ -43,38 +43,12 @@ class Acquisition(ABC):
     ``uses_model``: whether it reads a fitted predictor (the search fits one only
     then). ``ranks_once_per_fit``: whether one ranking of the whole pool serves
     every pick until the next fit (Thompson sampling draws once per fit).
+    ``reads_pending``: whether it accounts for architectures under evaluation.
     """
 
     uses_model: ClassVar[bool] = True
     ranks_once_per_fit: ClassVar[bool] = False
-
-    @abstractmethod
-    def select(
-        self,
-        predictor: Predictor | None,
-        X_pool: np.ndarray,
-        q: int,
-        *,
-        best_f: float,
-        X_pending: np.ndarray | None,
-        rng: np.random.Generator,
-    ) -> Selection:
-        """Return ``min(q, n)`` distinct picks from the ``n x d`` pool ``X_pool``.
-
-        Args:
-            predictor: a fitted predictor (``predict`` gives ``s x n``); None if not ``uses_model``.
-            best_f: the best value observed so far.
-            X_pending: ``p x d`` features of architectures under evaluation elsewhere.
-            rng: the caller's generator, for acquisitions that draw.
-        """
-
-
-class _BoTorchAcquisition(Acquisition):
-    """A BoTorch Monte-Carlo acquisition over the ensemble members, greedy q-batch with pending points."""
-
-    @abstractmethod
-    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
-        """Return the BoTorch acquisition function on ``model``."""
+    reads_pending: ClassVar[bool] = False
 
     def select(
         self,
@@ -86,35 +60,68 @@ class _BoTorchAcquisition(Acquisition):
         X_pending: np.ndarray | None = None,
         rng: np.random.Generator,
     ) -> Selection:
-        assert predictor is not None, f"{type(self).__name__} needs a fitted predictor"
-        members = predictor.predict(X_pool)  # s x n
-        mean, std = members.mean(axis=0), members.std(axis=0)
-        n_pending = 0 if X_pending is None else len(X_pending)
-        if n_pending:
-            members = np.concatenate([members, predictor.predict(X_pending)], axis=1)
-        idx, values = self._greedy_batch(members, min(q, len(X_pool)), best_f, n_pending)
+        """Return ``min(q, n)`` distinct picks from the ``n x d`` pool ``X_pool``.
+
+        Args:
+            predictor: a fitted predictor (``predict`` gives ``s x n``); None if not ``uses_model``.
+            best_f: the best value observed so far.
+            X_pending: ``p x d`` features of architectures under evaluation elsewhere.
+            rng: the caller's generator, for acquisitions that draw.
+        """
+        n = len(X_pool)
+        if self.uses_model:
+            assert predictor is not None, f"{type(self).__name__} needs a fitted predictor"
+            members = predictor.predict(X_pool)
+            mean, std = members.mean(axis=0), members.std(axis=0)
+        else:
+            members = np.empty((0, n))
+            mean = std = np.full(n, np.nan)
+        pending = None
+        if self.reads_pending and X_pending is not None and len(X_pending):
+            assert predictor is not None
+            pending = predictor.predict(X_pending)
+        idx, values = self._choose(members, pending, min(q, n), best_f, rng)
         return Selection(idx, mean[idx], std[idx], values)
 
-    def _greedy_batch(
-        self, members: np.ndarray, q: int, best_f: float, n_pending: int
+    @abstractmethod
+    def _choose(
+        self, members: np.ndarray, pending: np.ndarray | None, q: int, best_f: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the indices of ``q`` distinct candidates and their acquisition values, from the
+        ``s x n`` member predictions of the pool (``s = 0`` without a model) and the ``s x p`` of the
+        pending architectures (None when there are none or they are not read)."""
+
+
+class _BoTorchAcquisition(Acquisition):
+    """A BoTorch Monte-Carlo acquisition over the ensemble members, greedy q-batch with pending points."""
+
+    reads_pending = True
+
+    @abstractmethod
+    def _build(self, model: Any, sampler: Any, best_f: float) -> Any:
+        """Return the BoTorch acquisition function on ``model``."""
+
+    def _choose(
+        self, members: np.ndarray, pending: np.ndarray | None, q: int, best_f: float, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """Greedy q-batch over the pool through BoTorch.
 
-        ``members`` is ``s x (n + p)``: the pool's predictions, then the pending
-        architectures'. Each point enters BoTorch as its column index (an exact
-        integer feature), so the model is a table lookup and every greedy step of
-        ``optimize_acqf_discrete`` costs ``O(n q s)``, whatever the encoding's width.
+        Each point enters BoTorch as its column index into the ``s x (n + p)`` member
+        table (an exact integer feature), so the model is a table lookup and every greedy
+        step of ``optimize_acqf_discrete`` costs ``O(n q s)``, whatever the encoding's width.
         """
         import torch
         from botorch.optim import optimize_acqf_discrete
 
         from bananas._botorch import MemberSampler, TableEnsembleModel
 
+        n = members.shape[1]
+        if pending is not None:
+            members = np.concatenate([members, pending], axis=1)
         table = torch.as_tensor(members, dtype=torch.float64)
-        n = table.shape[1] - n_pending
         acqf = self._build(TableEnsembleModel(table), MemberSampler(table.shape[0]), best_f)
-        if n_pending:
-            acqf.set_X_pending(torch.arange(n, n + n_pending, dtype=torch.float64).unsqueeze(-1))
+        if pending is not None:
+            acqf.set_X_pending(torch.arange(n, table.shape[1], dtype=torch.float64).unsqueeze(-1))
         choices = torch.arange(n, dtype=torch.float64).unsqueeze(-1)
         with torch.no_grad():
             picked, values = optimize_acqf_discrete(acqf, q=q, choices=choices, unique=True)
@@ -157,22 +164,12 @@ class ThompsonSampling(Acquisition):
 
     ranks_once_per_fit = True
 
-    def select(
-        self,
-        predictor: Predictor | None,
-        X_pool: np.ndarray,
-        q: int,
-        *,
-        best_f: float,
-        X_pending: np.ndarray | None = None,
-        rng: np.random.Generator,
-    ) -> Selection:
-        assert predictor is not None, "Thompson sampling needs a fitted predictor"
-        members = predictor.predict(X_pool)
-        mean, std = members.mean(axis=0), members.std(axis=0)
-        draws = mean + std * rng.standard_normal(len(X_pool))
-        idx = np.argsort(-draws)[: min(q, len(X_pool))]
-        return Selection(idx, mean[idx], std[idx], draws[idx])
+    def _choose(
+        self, members: np.ndarray, pending: np.ndarray | None, q: int, best_f: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        draws = members.mean(axis=0) + members.std(axis=0) * rng.standard_normal(members.shape[1])
+        idx = np.argsort(-draws)[:q]
+        return idx, draws[idx]
 
 
 class RandomChoice(Acquisition):
@@ -180,20 +177,10 @@ class RandomChoice(Acquisition):
 
     uses_model = False
 
-    def select(
-        self,
-        predictor: Predictor | None,
-        X_pool: np.ndarray,
-        q: int,
-        *,
-        best_f: float,
-        X_pending: np.ndarray | None = None,
-        rng: np.random.Generator,
-    ) -> Selection:
-        q = min(q, len(X_pool))
-        idx = rng.choice(len(X_pool), size=q, replace=False)
-        nan = np.full(q, np.nan)
-        return Selection(idx, nan, nan, nan)
+    def _choose(
+        self, members: np.ndarray, pending: np.ndarray | None, q: int, best_f: float, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return rng.choice(members.shape[1], size=q, replace=False), np.full(q, np.nan)
 
 
 ACQUISITIONS: dict[str, Callable[[], Acquisition]] = {

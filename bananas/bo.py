@@ -32,7 +32,7 @@ import numpy as np
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
 from bananas.pool import candidate_pool
-from bananas.predictors import Predictor, get_predictor
+from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
 
 
@@ -104,7 +104,7 @@ class BananasStep:
         encoder: Encoder,
         acquisition: Acquisition,
         *,
-        predictor: str = "mlp",
+        predictor: str = DEFAULT_PREDICTOR,
         predictor_options: dict[str, Any] | None = None,
         n_startup: int = 10,
         batch_size: int = 10,

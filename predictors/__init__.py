@@ -13,8 +13,17 @@ from bananas.predictors._gp import GPPredictor
 from bananas.predictors.metrics import rank_correlations
 
 PREDICTORS: dict[str, Callable[..., Predictor]] = {"mlp": MLPEnsemble, "gp": GPPredictor}
+DEFAULT_PREDICTOR = "mlp"
 
-__all__ = ["PREDICTORS", "GPPredictor", "MLPEnsemble", "Predictor", "get_predictor", "rank_correlations"]
+__all__ = [
+    "DEFAULT_PREDICTOR",
+    "PREDICTORS",
+    "GPPredictor",
+    "MLPEnsemble",
+    "Predictor",
+    "get_predictor",
+    "rank_correlations",
+]
 
 
 def get_predictor(name: str, *, seed: int | None = None, **options: object) -> Predictor:

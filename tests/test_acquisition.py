@@ -52,3 +52,19 @@ def test_every_acquisition_returns_distinct_picks(rng, name):
 def test_unknown_acquisition_lists_the_choices(rng):
     with pytest.raises(ValueError, match="ei, ucb"):
         select(None, _pool(3), 1, acquisition="xx", best_f=0.0, rng=rng)
+
+
+def test_the_member_sampler_reads_every_member_once():
+    """qLogEI over the ensemble is the exact mean over its members (public BoTorch API only)."""
+    import torch
+    from botorch.acquisition import qSimpleRegret
+
+    from bananas._botorch import MemberSampler, TableEnsembleModel
+
+    members = torch.tensor([[1.0, 5.0, 2.0], [3.0, 1.0, 2.0], [2.0, 0.0, 8.0]], dtype=torch.float64)  # s=3, n=3
+    model = TableEnsembleModel(members)
+    X = torch.arange(3, dtype=torch.float64).view(3, 1, 1)  # 3 batches of one candidate each
+    samples = MemberSampler(3)(model.posterior(X))
+    assert samples.shape == (3, 3, 1, 1) and torch.equal(samples[..., 0, 0], members)
+    value = qSimpleRegret(model, sampler=MemberSampler(3))(X)
+    assert torch.allclose(value, members.mean(dim=0))  # the ensemble mean, not a random subset of members

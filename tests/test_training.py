@@ -155,3 +155,21 @@ def test_missing_or_malformed_cifar_says_which_files(tmp_path):
         load_dataset("cifar100", tmp_path)
     with pytest.raises(DataError, match="unknown dataset"):
         load_dataset("mnist")
+
+
+def test_an_evaluator_is_built_again_from_its_description(space, cora):
+    from bananas.evaluators import StopEvaluation, TabularEvaluator, from_description
+
+    ev = TrainingEvaluator(space, "digits", config=TrainConfig(epochs=2, lr=0.01, **SMALL))
+    again = from_description(ev.describe(), space, device="cpu")
+    assert isinstance(again, TrainingEvaluator) and again.config == ev.config
+    table = from_description(TabularEvaluator(cora, simulated_cost=(0.0, 0.01)).describe(), cora)
+    assert isinstance(table, TabularEvaluator) and table.simulated_cost == (0.0, 0.01)
+    with pytest.raises(ValueError, match="NAS-Bench-201"):
+        from_description(ev.describe(), cora)
+
+    def stop(epoch, valid_acc):
+        raise StopEvaluation("enough")
+
+    with pytest.raises(StopEvaluation, match="enough"):  # the evaluator lets the stop through: not a failure
+        ev.evaluate(GOOD, on_epoch=stop)

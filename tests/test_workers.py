@@ -98,6 +98,7 @@ def test_an_interrupted_trial_keeps_its_architecture_from_proposals_until_its_co
     assert [cora.key(a) in seen for a in archs] == [True, False, False]
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
 def test_a_trial_without_heartbeat_is_retried_by_another_worker(cora, tmp_path):
     url = f"sqlite:///{tmp_path}/s.db"
     study = _study(cora, open_storage(url), budget=6, method="random")
@@ -215,6 +216,27 @@ def test_a_study_made_first_is_joined_by_workers_that_know_only_its_name(tmp_pat
     out, err = worker.communicate(timeout=120)
     assert worker.returncode == 0, err
     assert out.count(" valid ") == 3 and "[3/3]" in out and "3 completed, 0 failed" in out
+
+
+def test_the_worker_line_counts_only_the_searchs_own_completed_trials(cora, tmp_path):
+    """A warm start adds observations that are not in the budget; the per-trial ``[done/budget]`` of
+    ``bananas worker`` must not count them (it did: [8/3] after a warm start of 5)."""
+    from bananas.exchange import export_study
+    from bananas.search import run_search
+
+    prior = run_search(cora, TabularEvaluator(cora), method="random", budget=5, seed=9)
+    export_study(prior, cora, tmp_path / "prior.jsonl")
+    log = str(tmp_path / "s.log")
+    made = _bananas(
+        "search", "--workers", "0", "--budget", "3", "--method", "random", "--storage", log,
+        "--warm-start", str(tmp_path / "prior.jsonl"),
+    )  # fmt: skip
+    assert made.wait(timeout=120) == 0
+    worker = _bananas("worker", "--study-name", "nbgraph-cora-random-seed0", env={"BANANAS_STORAGE": log})
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    counts = [line.split("]")[0].split("[")[1] for line in out.splitlines() if " valid " in line]
+    assert counts == ["1/3", "2/3", "3/3"]
 
 
 def test_a_journal_file_study_is_a_warm_start_source(cora, tmp_path):

@@ -57,14 +57,15 @@ def _storage_arg(p: argparse.ArgumentParser) -> None:
 def _space_args(p: argparse.ArgumentParser) -> None:
     from bananas.datasets import DATASETS as TRAINING_DATASETS
     from bananas.evaluators import TRAINING_DATASET
-    from bananas.spaces import DEFAULT_DATASETS, SPACES
+    from bananas.spaces import DEFAULT_DATASETS, DEFAULT_SPACE, SPACES
     from bananas.spaces.nb201 import TABLES
     from bananas.spaces.nbgraph import DATASETS as NBGRAPH_DATASETS
 
     def listed(names: Any, default: str) -> str:
         return ", ".join(f"{n} (default)" if n == default else n for n in names)
 
-    p.add_argument("--space", default="nbgraph", choices=list(SPACES), help="search space (default: nbgraph)")
+    space_help = f"search space (default: {DEFAULT_SPACE})"
+    p.add_argument("--space", default=DEFAULT_SPACE, choices=list(SPACES), help=space_help)
     p.add_argument(
         "--dataset",
         help=f"nbgraph: {listed(NBGRAPH_DATASETS, DEFAULT_DATASETS['nbgraph'])}; "
@@ -81,7 +82,7 @@ def _space_args(p: argparse.ArgumentParser) -> None:
 def _bananas_args(p: argparse.ArgumentParser) -> None:
     from bananas.acquisition import ACQUISITIONS, DEFAULT_ACQUISITION
     from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
-    from bananas.predictors import PREDICTORS
+    from bananas.predictors import DEFAULT_PREDICTOR, PREDICTORS
 
     g = p.add_argument_group("BANANAS options")
     g.add_argument("--batch-size", type=positive_int, default=10, help="architectures per model fit (default: 10)")
@@ -98,7 +99,12 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
         choices=list(ENCODINGS),
         help=f"architecture encoding (default: {DEFAULT_ENCODING})",
     )
-    g.add_argument("--predictor", default="mlp", choices=list(PREDICTORS), help="accuracy predictor (default: mlp)")
+    g.add_argument(
+        "--predictor",
+        default=DEFAULT_PREDICTOR,
+        choices=list(PREDICTORS),
+        help=f"accuracy predictor (default: {DEFAULT_PREDICTOR})",
+    )
 
 
 def _training_args(p: argparse.ArgumentParser) -> None:
@@ -164,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``bananas`` command."""
     from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
     from bananas.methods import DEFAULT_METHOD, METHODS
-    from bananas.predictors import PREDICTORS
+    from bananas.predictors import DEFAULT_PREDICTOR, PREDICTORS
 
     parser = argparse.ArgumentParser(
         prog="bananas", description="BANANAS neural architecture search, recorded as Optuna studies."
@@ -234,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predictor-eval", help="Kendall tau / Spearman rho of a predictor + encoding")
     _space_args(p)
     p.add_argument("--encoding", default=DEFAULT_ENCODING, choices=list(ENCODINGS))
-    p.add_argument("--predictor", default="mlp", choices=list(PREDICTORS))
+    p.add_argument("--predictor", default=DEFAULT_PREDICTOR, choices=list(PREDICTORS))
     p.add_argument("--n-train", type=positive_int, default=100, help="training architectures (default: 100)")
     p.add_argument("--n-test", type=positive_int, default=2000, help="test architectures (default: 2000)")
     p.add_argument("--seeds", type=positive_int, default=3, help="repetitions (default: 3)")

@@ -130,7 +130,13 @@ def _with_workers(args: argparse.Namespace, space: Any, study: Any) -> None:
             f"bananas worker --study-name {name} (storage from --storage or $BANANAS_STORAGE)"
         )
         return
-    options = WorkerOptions(args.heartbeat_interval, args.grace_period, args.db_timeout, args.data_dir, args.device)
+    options = WorkerOptions(
+        heartbeat_interval=args.heartbeat_interval,
+        grace_period=args.grace_period,
+        db_timeout=args.db_timeout,
+        data_dir=args.data_dir,
+        device=args.device,
+    )
     procs = spawn_workers(args.storage, name, args.workers, args.seed, options)
     bar = tqdm(total=args.budget, desc=f"{args.method} {args.dataset} ×{args.workers}", unit="eval", disable=args.quiet)
     try:

@@ -10,6 +10,7 @@ from optuna.trial import FrozenTrial
 from bananas.acquisition import DEFAULT_ACQUISITION, Acquisition, get_acquisition
 from bananas.bo import BananasStep, Fit, Proposal
 from bananas.encodings import DEFAULT_ENCODING, get_encoder
+from bananas.predictors import DEFAULT_PREDICTOR
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
 
@@ -48,7 +49,7 @@ class BananasSampler(SpaceSampler):
         n_startup_trials: int = 10,
         batch_size: int = 10,
         encoding: str = DEFAULT_ENCODING,
-        predictor: str = "mlp",
+        predictor: str = DEFAULT_PREDICTOR,
         predictor_options: dict[str, Any] | None = None,
         acquisition: str | Acquisition = DEFAULT_ACQUISITION,
         pool_kwargs: dict[str, Any] | None = None,

@@ -17,10 +17,12 @@ def _nbgraph(dataset: str, table: str | Path | None = None) -> Space:
 
 
 SPACES: dict[str, Callable[..., Space]] = {"nbgraph": _nbgraph, "nb201": nb201_space}
+DEFAULT_SPACE = "nbgraph"
 DEFAULT_DATASETS = {"nbgraph": "cora", "nb201": "cifar10"}
 
 __all__ = [
     "DEFAULT_DATASETS",
+    "DEFAULT_SPACE",
     "SPACES",
     "Arch",
     "GraphCell",
