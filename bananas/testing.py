@@ -107,7 +107,7 @@ def audit(study: optuna.Study, space: Space) -> Audit:
     done = [t for t in trials if t.state == TrialState.COMPLETE]
     done_keys = [key(t) for t in done]
     later = {key(t) for t in trials if t.state in (TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING)}
-    stopped = [t for t in trials if interrupted(t) and key(t)]
+    stopped = [t for t in trials if interrupted(t) and ARCH in t.user_attrs]  # those whose claim held
     return Audit(
         completed=len(done),
         duplicated=len(done_keys) - len(set(done_keys)),

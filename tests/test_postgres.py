@@ -70,9 +70,9 @@ def test_four_workers_one_killed_one_restarted_complete_the_budget_exactly(cora,
     assert (result.completed, result.duplicated, result.lost) == (100, 0, 0)
     assert study.trials[killed.number].state == TrialState.FAIL  # failed by the heartbeat check ...
     retries = [t for t in study.trials if killed.number in t.system_attrs.get("retry_history", [])]
-    assert [t.state for t in retries] == [TrialState.COMPLETE], [  # ... and evaluated by another worker
-        (t.number, t.state.name, t.user_attrs, t.system_attrs) for t in retries
-    ]
+    assert [t.state for t in retries] == [TrialState.COMPLETE], str(  # ... and evaluated by another worker
+        [(t.number, t.state.name, t.user_attrs, t.system_attrs) for t in retries]
+    )
     assert retries[0].params == killed.params and retries[0].user_attrs["arch"] == killed.user_attrs["arch"]
     assert WORKER not in retries[0].system_attrs and retries[0].user_attrs[WORKER] != killed.user_attrs[WORKER]
 

@@ -98,6 +98,26 @@ def test_an_interrupted_trial_keeps_its_architecture_from_proposals_until_its_co
     assert [cora.key(a) in seen for a in archs] == [True, False, False]
 
 
+def test_a_stopped_worker_hands_back_a_held_claim_and_gives_up_an_unchecked_one(cora):
+    """A trial stopped between writing its params and its duplicate check may share its architecture with a
+    concurrent trial: a copy of it could evaluate that architecture twice, so it gives the claim up."""
+    from bananas.workers import give_back
+
+    study = _study(cora, None, budget=9, method="random")
+    unchecked, held = study.ask(), study.ask()
+    for t in (unchecked, held):
+        cora.suggest(t)
+    held.set_user_attr("arch", cora.to_string(cora.from_params(held.params)))
+    for t in (unchecked, held):
+        give_back(study, study._storage.get_trial(t._trial_id))
+    unchecked, held = study.trials[unchecked.number], study.trials[held.number]
+    assert unchecked.state == held.state == TrialState.FAIL
+    assert unchecked.user_attrs["skipped"] and "retry" not in unchecked.user_attrs
+    assert held.user_attrs["retry"] and "skipped" not in held.user_attrs
+    (copy,) = study.get_trials(states=(TrialState.WAITING,))
+    assert copy.system_attrs["failed_trial"] == held.number  # only the held claim is evaluated again
+
+
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
 def test_a_trial_without_heartbeat_is_retried_by_another_worker(cora, tmp_path):
     url = f"sqlite:///{tmp_path}/s.db"

@@ -18,6 +18,9 @@ How the guarantees are kept:
   claim. The worker then reads every other trial; if one that is running,
   waiting, complete or failed in evaluation has the same canonical architecture,
   the trial is not evaluated (FAIL, ``skipped``, ``duplicate_of``; ``_claims``).
+  Only a claim that held gets the user attr ``arch``: a worker stopped before
+  that gives the claim up (FAIL, ``skipped``) instead of having it retried, as
+  a concurrent trial may hold the same architecture.
 - **Dead workers.** On RDB storages (SQLite, PostgreSQL) running trials record a
   heartbeat; one silent for the grace period is failed by the next worker that
   looks (Optuna's ``fail_stale_trials``) and Optuna's
@@ -32,7 +35,7 @@ How the guarantees are kept:
 """
 
 from bananas.workers._claims import duplicate_of, surplus
-from bananas.workers._liveness import Heartbeat, fail_dead_trials, hand_back, worker_name
+from bananas.workers._liveness import Heartbeat, fail_dead_trials, give_back, hand_back, worker_name
 from bananas.workers._local import WorkerOptions, spawn_workers, supervise
 from bananas.workers._loop import WorkerReport, run_worker, worker_seed
 
@@ -42,6 +45,7 @@ __all__ = [
     "WorkerReport",
     "duplicate_of",
     "fail_dead_trials",
+    "give_back",
     "hand_back",
     "run_worker",
     "spawn_workers",

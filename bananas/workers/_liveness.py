@@ -14,7 +14,7 @@ from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.trial import FrozenTrial, TrialState
 
 from bananas.storage import GRACE_PERIOD, retry_callback
-from bananas.trials import WORKER, fail_for_retry
+from bananas.trials import ARCH, FAIL_REASON, SKIPPED, WORKER, fail_for_retry
 
 
 def worker_name() -> str:
@@ -67,6 +67,23 @@ def hand_back(study: optuna.Study, trial: FrozenTrial, reason: str) -> int:
         return 0
     retry_callback()(study, study._storage.get_trial(trial._trial_id))
     return 1
+
+
+def give_back(study: optuna.Study, trial: FrozenTrial) -> None:
+    """End the running trial of a worker that was stopped (Ctrl-C, SIGTERM). A trial whose claim held
+    (user attr ``arch``, set after the duplicate check) is handed back: failed for retry, its architecture
+    enqueued again. One stopped before that gives its claim up (FAIL, ``skipped``, no copy): a concurrent
+    trial may hold the same architecture, and a copy would evaluate it twice."""
+    if ARCH in trial.user_attrs:
+        hand_back(study, trial, "its worker was stopped (Ctrl-C)")
+        return
+    storage = study._storage
+    try:
+        storage.set_trial_user_attr(trial._trial_id, SKIPPED, True)
+        storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, "its worker was stopped before its claim was checked")
+        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        pass  # another process ended it
 
 
 def fail_dead_trials(study: optuna.Study) -> int:

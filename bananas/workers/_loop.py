@@ -30,7 +30,7 @@ from bananas.trials import (
     study_config,
 )
 from bananas.workers._claims import duplicate_of, surplus
-from bananas.workers._liveness import Heartbeat, fail_dead_trials, hand_back, worker_name
+from bananas.workers._liveness import Heartbeat, fail_dead_trials, give_back, worker_name
 
 
 @dataclass
@@ -143,12 +143,12 @@ def _run_one(
                 retry(skip, study, trial, "not needed: running and completed trials already fill the budget")
                 return SKIPPED, trial._trial_id
             arch = retry(space.suggest, trial)  # the proposal; its params are the claim
-            retry(trial.set_user_attr, ARCH, space.to_string(arch))
             other = retry(duplicate_of, study, trial, space, arch)
             if other is not None:
                 retry(trial.set_user_attr, DUPLICATE_OF, other)
                 retry(skip, study, trial, f"trial {other} has the same architecture (proposed concurrently)")
                 return SKIPPED, trial._trial_id
+            retry(trial.set_user_attr, ARCH, space.to_string(arch))  # the claim held: the trial owns arch
             value, state = None, TrialState.COMPLETE
             try:
                 value = evaluate(trial, arch, evaluator, retry)
@@ -165,5 +165,5 @@ def _run_one(
             ignore_further_interrupts()
             frozen = study._storage.get_trial(trial._trial_id)
             if frozen.state == TrialState.RUNNING:
-                hand_back(study, frozen, "its worker was stopped (Ctrl-C)")
+                give_back(study, frozen)
             raise
