@@ -22,7 +22,7 @@ import optuna
 from optuna.trial import TrialState
 
 from bananas.spaces import Space
-from bananas.trials import ARCH, FAIL_REASON
+from bananas.trials import ARCH, FAIL_REASON, arch_of
 
 SCHEMA = 1
 METRICS = ("valid_acc", "test_acc", "latency", "params_m")
@@ -144,10 +144,11 @@ def records_to_trials(records: Iterable[dict[str, Any]], space: Space) -> list[o
     return trials
 
 
-def import_log(storage: Any, study_name: str, path: str | Path, *, skip_malformed: bool = False) -> int:
+def import_log(storage: Any, study_name: str, path: str | Path, *, skip_malformed: bool = False) -> tuple[int, int]:
     """Add the evaluations of a JSONL log to a study (created if missing, for the log's space and
-    dataset); return how many. Raises ``LogError``/``OSError`` for an unreadable log and ValueError
-    for a log or study that does not fit."""
+    dataset); return how many were added and how many the study already held (same architecture and
+    state: importing a log twice adds nothing). Raises ``LogError``/``OSError`` for an unreadable log
+    and ValueError for a log or study that does not fit."""
     from bananas.spaces import get_space
     from bananas.study import open_study
 
@@ -155,5 +156,12 @@ def import_log(storage: Any, study_name: str, path: str | Path, *, skip_malforme
     space = get_space(*records_space(records, str(path)))
     config = {**space.describe(), "method": "import", "seed": None}
     study = open_study(storage, study_name, config)
-    study.add_trials(records_to_trials(records, space))
-    return len(records)
+    held = {(space.key(a), t.state) for t in study.get_trials(deepcopy=False) if (a := arch_of(t, space)) is not None}
+    new = []
+    for trial in records_to_trials(records, space):
+        fingerprint = (space.key(space.from_params(trial.params)), trial.state)
+        if fingerprint not in held:
+            held.add(fingerprint)
+            new.append(trial)
+    study.add_trials(new)
+    return len(new), len(records) - len(new)

@@ -16,15 +16,24 @@ def predictor_eval(
 ) -> dict[str, Any]:
     """Return Kendall tau and Spearman rho on ``n_test`` architectures after training on ``n_train``.
 
-    Train and test sets are disjoint by canonical key, drawn with ``seed``.
+    Train and test sets are disjoint by canonical key, drawn with ``seed`` from the architectures the
+    table holds. ValueError if the table holds fewer than ``n_train + n_test``.
     """
+    in_table = set(space.all_keys())
+    if n_train + n_test > len(in_table):
+        raise ValueError(
+            f"{n_train} training + {n_test} test architectures exceed the {len(in_table)} in the table of "
+            f"{space.dataset}; lower --n-test to at most {max(0, len(in_table) - n_train)}"
+            + ("" if n_train < len(in_table) else " and --n-train below the table's size")
+        )
     rng = np.random.default_rng(seed)
     archs: list = []
     keys: set = set()
     while len(archs) < n_train + n_test:
         arch = space.sample(rng)
-        if space.key(arch) not in keys:
-            keys.add(space.key(arch))
+        key = space.key(arch)
+        if key not in keys and key in in_table:
+            keys.add(key)
             archs.append(arch)
     y = np.array([space.lookup(a)["valid_acc"] for a in archs])
     enc = get_encoder(encoding).fit(space)

@@ -10,6 +10,7 @@ Which storage fits which use:
 from __future__ import annotations
 
 import copy
+import re
 import sys
 import time
 import warnings
@@ -42,15 +43,39 @@ class StorageError(ValueError):
     """A storage URL that cannot be used; the message names the server and the fix, never the password."""
 
 
-def mask(url: str) -> str:
-    """Return ``url`` with its password replaced by ``***`` (as SQLAlchemy renders it)."""
+_USERINFO = re.compile(r"^(?P<head>[^:/]+://[^:/@]*:)(?P<password>.*)@(?P<tail>[^@]*)$", re.DOTALL)
+
+
+def _password(url: str) -> str | None:
+    """Return the password written in ``url``, also when the URL is malformed beyond SQLAlchemy's parser."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(url).password
+        if password:
+            return str(password)
+    except Exception:  # malformed (a bad port, an unclosed IPv6 bracket): read the userinfo by hand
+        pass
+    found = _USERINFO.match(url)
+    return found["password"] if found and found["password"] else None
+
+
+def mask(url: str) -> str:
+    """Return ``url`` with its password replaced by ``***``, whatever the rest of the URL looks like."""
+    from sqlalchemy.engine import make_url
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return url
+    except Exception:  # not parseable: mask the userinfo's password by hand
+        found = _USERINFO.match(url)
+        return f"{found['head']}***@{found['tail']}" if found else url
+
+
+def scrub(text: str, url: str) -> str:
+    """Return ``text`` (an error message about ``url``) with ``url``'s password masked wherever it appears."""
+    password = _password(url)
+    text = text.replace(url, mask(url))
+    return text.replace(password, "***") if password else text
 
 
 def is_journal(url: str) -> bool:
@@ -84,14 +109,13 @@ def storage_error(url: str, err: Exception) -> str:
     try:
         parsed = make_url(url)
         where = f" (server {parsed.host}:{parsed.port or 'default port'})" if parsed.host else ""
-        if parsed.password:
-            reason = reason.replace(str(parsed.password), "***")
-    except Exception:  # not a database URL at all: the reason says so
-        where = ""
-    return (
+    except Exception:  # a malformed URL: say so
+        where, reason = "", f"malformed URL ({reason})"
+    return scrub(
         f"cannot open storage {mask(url)!r}{where}: {reason}. "
         "Give an Optuna storage URL, e.g. sqlite:///bananas.db or postgresql://user@host:5432/db, "
-        "or a journal file PATH.log"
+        "or a journal file PATH.log",
+        url,
     )
 
 

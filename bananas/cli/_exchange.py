@@ -21,7 +21,10 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     quiet_optuna()
     try:
-        n = import_log(open_storage(args.storage), args.study_name, args.log, skip_malformed=args.skip_malformed)
+        added, held = import_log(
+            open_storage(args.storage), args.study_name, args.log, skip_malformed=args.skip_malformed
+        )
     except (OSError, ValueError) as err:  # LogError and a study of another search included
         raise UserError(str(err)) from None
-    print(f"imported {n} evaluations into study {args.study_name!r} in {mask(args.storage)}")
+    already = f" ({held} already in the study, left out)" if held else ""
+    print(f"imported {added} evaluations into study {args.study_name!r} in {mask(args.storage)}{already}")

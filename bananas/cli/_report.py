@@ -91,12 +91,20 @@ def cmd_predictor_eval(args: argparse.Namespace) -> None:
     from bananas.predictor_eval import predictor_eval, summarize
 
     space = _tabular_space(args)
-    rows = [
-        predictor_eval(
-            space, encoding=args.encoding, predictor=args.predictor, n_train=args.n_train, n_test=args.n_test, seed=s
-        )
-        for s in range(args.seeds)
-    ]
+    try:
+        rows = [
+            predictor_eval(
+                space,
+                encoding=args.encoding,
+                predictor=args.predictor,
+                n_train=args.n_train,
+                n_test=args.n_test,
+                seed=s,
+            )
+            for s in range(args.seeds)
+        ]
+    except ValueError as err:
+        raise UserError(str(err)) from None
     for key, (mean, se) in summarize(rows).items():
         print(
             f"{key:13s} {mean:.3f} ± {se:.3f}  ({args.predictor} + {args.encoding}, {args.n_train} train, "

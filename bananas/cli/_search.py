@@ -38,9 +38,12 @@ def cmd_search(args: argparse.Namespace) -> None:
     from bananas.storage import mask
     from bananas.study import StudyMismatch, default_study_name, prepare_study
     from bananas.warmstart import load_warm_start
+    from bananas.workers import check_local_workers
 
     quiet_optuna()
     try:
+        if args.workers:
+            check_local_workers(args.workers, args.budget)
         space = evaluation_space(args.evaluator, args.space, args.dataset, args.table)
         evaluator = from_description(_evaluator_description(args), space, data_dir=args.data_dir)
     except (DataError, ValueError, RuntimeError) as err:

@@ -36,13 +36,14 @@ How the guarantees are kept:
 
 from bananas.workers._claims import duplicate_of, surplus
 from bananas.workers._liveness import Heartbeat, fail_dead_trials, give_back, hand_back, worker_name
-from bananas.workers._local import WorkerOptions, spawn_workers, supervise
+from bananas.workers._local import WorkerOptions, check_local_workers, spawn_workers, supervise
 from bananas.workers._loop import WorkerReport, run_worker, worker_seed
 
 __all__ = [
     "Heartbeat",
     "WorkerOptions",
     "WorkerReport",
+    "check_local_workers",
     "duplicate_of",
     "fail_dead_trials",
     "give_back",

@@ -38,6 +38,21 @@ class WorkerOptions:
         return flags
 
 
+WORKERS_PER_CORE = 4  # local workers beyond this many per core only wait for each other
+
+
+def check_local_workers(n: int, budget: int) -> None:
+    """ValueError unless ``n`` local worker processes make sense: at most the budget (more would find
+    nothing to do) and at most ``WORKERS_PER_CORE`` per core of this machine."""
+    cores = os.cpu_count() or 1
+    if n > min(budget, WORKERS_PER_CORE * cores):
+        raise ValueError(
+            f"--workers {n} is more than this machine runs usefully: at most {min(budget, WORKERS_PER_CORE * cores)} "
+            f"(the budget is {budget}, and {WORKERS_PER_CORE} per core on {cores} cores); for more, start "
+            "'bananas worker' on other machines"
+        )
+
+
 def spawn_workers(
     storage_url: str,
     study_name: str,

@@ -1,0 +1,110 @@
+"""Hostile input and faults (issue 18): each case asserts the exit code, one line naming the problem and
+the fix, no traceback, no password anywhere, and the study's trials before and after."""
+
+import os
+import subprocess
+import sys
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from tests.test_cli import _bananas
+
+SECRET = "S3cretPW"
+
+
+def _one_line_error(out: subprocess.CompletedProcess, *needles: str) -> None:
+    assert out.returncode == 2, out.stderr
+    err = out.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert all(n in err for n in needles), err
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["search", "--budget", "5", "--storage", f"postgresql://user:{SECRET}@127.0.0.1:abc/db"], {}),
+        (["search", "--budget", "5", "--storage", f"postgresql://user:{SECRET}@[::1:1/db"], {}),
+        (["worker", "--study-name", "x", "--storage", f"postgresql://user:{SECRET}@[::1:1/db"], {}),
+        (
+            ["search", "--budget", "5", "--warm-start", f"postgresql://user:{SECRET}@[::1:1/db"]
+            + ["--warm-start-study", "x", "--storage", "sqlite:///{tmp}/w.db"],
+            {},
+        ),
+        (["worker", "--study-name", "x"], {"BANANAS_STORAGE": f"postgresql://user:{SECRET}@db.example.org:54 32/nas"}),
+    ],
+)
+def test_a_password_in_a_malformed_storage_url_is_never_printed(tmp_path, args, env):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    out = subprocess.run(
+        [sys.executable, "-m", "bananas", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert SECRET not in out.stdout + out.stderr
+    _one_line_error(out, "malformed URL", "user:***@", "Give an Optuna storage URL")
+
+
+def test_a_plain_study_that_minimizes_is_refused_not_adopted(tmp_path):
+    db = f"sqlite:///{tmp_path}/p.db"
+    optuna.create_study(storage=db, study_name="plain")  # minimize, Optuna's default
+    out = _bananas("search", "--budget", "3", "--storage", db, "--study-name", "plain")
+    _one_line_error(out, "direction minimize", "maximizes", "another --study-name")
+    study = optuna.load_study(storage=db, study_name="plain")
+    assert study.trials == [] and "bananas" not in study.user_attrs  # nothing written
+
+
+def test_importing_a_log_twice_adds_its_evaluations_once(tmp_path):
+    db = f"sqlite:///{tmp_path}/a.db"
+    assert _bananas("search", "--method", "random", "--budget", "8", "--storage", db, "--quiet").returncode == 0
+    log = tmp_path / "a.jsonl"
+    assert (
+        _bananas("export", "--storage", db, "--study-name", "nbgraph-cora-random-seed0", "--out", str(log)).returncode
+        == 0
+    )
+    first = _bananas("import", "--storage", db, "--study-name", "copy", "--log", str(log))
+    assert first.returncode == 0 and "imported 8 evaluations" in first.stdout
+    again = _bananas("import", "--storage", db, "--study-name", "copy", "--log", str(log))
+    assert (
+        again.returncode == 0 and "imported 0 evaluations" in again.stdout and "8 already in the study" in again.stdout
+    )
+    trials = optuna.load_study(storage=db, study_name="copy").get_trials(states=(TrialState.COMPLETE,))
+    assert len(trials) == 8 and len({t.user_attrs["arch"] for t in trials}) == 8
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["predictor-eval", "--dataset", "proteins"],  # defaults: 100 + 2,000 of 2,021 architectures
+        ["predictor-eval", "--n-test", "100000000"],
+    ],
+)
+def test_predictor_eval_asking_for_more_architectures_than_the_table_holds_fails_fast(args):
+    out = _bananas(*args)
+    _one_line_error(out, "exceed the", "lower --n-test to at most")
+
+
+def test_predictor_eval_on_a_partial_table_uses_the_architectures_it_holds(tmp_path):
+    import itertools
+
+    from bananas.spaces.nb201 import OPS, to_string
+
+    rows = [to_string(ops) for ops in itertools.islice(itertools.product(OPS, repeat=6), 0, 15625, 97)]
+    table = tmp_path / "part.csv"
+    table.write_text(
+        "arch str,validation accuracy,test accuracy\n" + "".join(f"{r},{i % 50},{i % 40}\n" for i, r in enumerate(rows))
+    )
+    out = _bananas("predictor-eval", "--space", "nb201", "--dataset", "mine", "--table", str(table),
+                   "--n-train", "20", "--n-test", "20", "--seeds", "1")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "kendall_tau" in out.stdout
+
+
+def test_too_many_local_workers_are_refused_before_anything_starts(tmp_path):
+    log = str(tmp_path / "s.log")
+    out = _bananas("search", "--workers", "100000", "--budget", "20", "--storage", log)
+    _one_line_error(out, "--workers 100000", "at most", "bananas worker")
+    assert not os.path.exists(log)
