@@ -10,6 +10,7 @@ Which storage fits which use:
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 import time
@@ -93,10 +94,43 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     Raises ``StorageError`` (one line, password masked) for a URL that cannot be used; a database
     server that does not answer ends the attempt within seconds.
     """
+    if is_journal(url):
+        check_journal_tail(url)
     try:
         return _open(url, heartbeat_interval, grace_period)
     except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
         raise StorageError(storage_error(url, err)) from None
+
+
+def check_journal_tail(path: str) -> None:
+    """StorageError if the journal file's last record was cut off (a crash mid-write): appending to it
+    would glue the next record onto the broken line and make the whole file unreadable. Read under the
+    journal's own lock, so that a record another process is writing is not taken for a cut-off one."""
+    from optuna.storages.journal import JournalFileSymlinkLock
+
+    if not os.path.exists(path):
+        return
+    lock = JournalFileSymlinkLock(path)
+    lock.acquire()
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            if size == 0:
+                return
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            f.seek(max(0, size - (1 << 20)))
+            tail = f.read()
+    finally:
+        lock.release()
+    keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+    raise StorageError(
+        f"journal file {path!r} ends in a cut-off record (its last {size - keep} bytes, from a crash "
+        f"mid-write); nothing was written to it. Keep a copy, then cut the broken tail off: "
+        f"cp {path} {path}.bak && truncate -s {keep} {path}"
+    )
 
 
 def storage_error(url: str, err: Exception) -> str:

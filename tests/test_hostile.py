@@ -108,3 +108,22 @@ def test_too_many_local_workers_are_refused_before_anything_starts(tmp_path):
     out = _bananas("search", "--workers", "100000", "--budget", "20", "--storage", log)
     _one_line_error(out, "--workers 100000", "at most", "bananas worker")
     assert not os.path.exists(log)
+
+
+def test_a_journal_whose_last_record_was_cut_off_is_refused_untouched_and_the_repair_works(tmp_path):
+    log = tmp_path / "s.log"
+    args = ("search", "--method", "random", "--budget", "4", "--storage", str(log), "--quiet")
+    assert _bananas(*args).returncode == 0
+    whole = log.read_bytes()
+    log.write_bytes(whole + b'{"op_code": 5, "worker_id": "x", "tri')  # a crash mid-write
+    torn = log.read_bytes()
+    more = ("search", "--method", "random", "--budget", "8", "--storage", str(log), "--quiet")
+    out = _bananas(*more)
+    _one_line_error(out, "cut-off record", f"truncate -s {len(whole)} {log}")
+    assert log.read_bytes() == torn  # nothing appended: the file stays readable
+    subprocess.run(["truncate", "-s", str(len(whole)), str(log)], check=True)
+    assert _bananas(*more).returncode == 0
+    from bananas.storage import open_storage
+
+    study = optuna.load_study(storage=open_storage(str(log)), study_name="nbgraph-cora-random-seed0")
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 8
