@@ -15,6 +15,7 @@ import optuna
 from optuna.trial import TrialState
 
 from bananas.evaluators import Evaluator, OnEpoch, Result, StopEvaluation
+from bananas.lease import search_lease
 from bananas.spaces import Arch, Space
 from bananas.study import prepare_study
 from bananas.trials import (
@@ -130,7 +131,7 @@ def run_search(
     **study_options: Any,
 ) -> optuna.Study:
     """Run (or continue) a search in this process until the study holds its budget of completed
-    trials; return the study.
+    trials; return the study. ``bananas.lease.StudyBusy`` if another process runs a search on it.
 
     Args:
         callbacks: called after each trial, as in ``Study.optimize``.
@@ -145,6 +146,13 @@ def run_search(
             epochs; pruned trials do not count towards the budget and are not proposed again).
     """
     study = prepare_study(space, evaluator, **study_options)
+    with search_lease(study):
+        return _search(study, space, evaluator, callbacks or [], max_failures)
+
+
+def _search(
+    study: optuna.Study, space: Space, evaluator: Evaluator, callbacks: list[Callback], max_failures: int | None
+) -> optuna.Study:
     budget = study.user_attrs[CONFIG]["budget"]
     requeue_interrupted(study, space)
     done = n_complete(study)
@@ -162,7 +170,7 @@ def run_search(
 
     study.optimize(
         make_objective(space, evaluator),
-        callbacks=[stop_at_budget_or_failures, *(callbacks or [])],
+        callbacks=[stop_at_budget_or_failures, *callbacks],
         catch=(EvaluationFailed,),
     )
     if failures > max_failures:

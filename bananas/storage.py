@@ -29,6 +29,7 @@ JOURNAL_SUFFIX = ".log"
 HEARTBEAT_INTERVAL = 5  # seconds between a running trial's heartbeats (RDB storages)
 GRACE_PERIOD = 30  # seconds without a heartbeat after which a running trial is failed and retried
 DB_TIMEOUT = 120.0  # seconds a worker keeps retrying a storage that does not answer
+SCHEMA_ATTEMPTS = 5  # tries to open a new database while another process creates its tables
 
 # What a storage raises while its database restarts or cannot be reached.
 DB_ERRORS = (StorageInternalError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
@@ -96,10 +97,16 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     """
     if is_journal(url):
         check_journal_tail(url)
-    try:
-        return _open(url, heartbeat_interval, grace_period)
-    except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
-        raise StorageError(storage_error(url, err)) from None
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            return _open(url, heartbeat_interval, grace_period)
+        except sqlalchemy.exc.IntegrityError as err:  # another process created the schema at the same moment
+            if attempt + 1 == SCHEMA_ATTEMPTS:
+                raise StorageError(storage_error(url, err)) from None
+            time.sleep(0.2 * (attempt + 1))
+        except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
+            raise StorageError(storage_error(url, err)) from None
+    raise AssertionError("unreachable")
 
 
 def check_journal_tail(path: str) -> None:

@@ -127,3 +127,29 @@ def test_a_journal_whose_last_record_was_cut_off_is_refused_untouched_and_the_re
 
     study = optuna.load_study(storage=open_storage(str(log)), study_name="nbgraph-cora-random-seed0")
     assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 8
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+@pytest.mark.parametrize("existing", [True, False])
+def test_two_plain_searches_on_one_study_never_overshoot_or_duplicate(tmp_path, kind, existing):
+    storage = f"sqlite:///{tmp_path}/twin.db" if kind == "sqlite" else str(tmp_path / "twin.log")
+    base = ("search", "--method", "random", "--storage", storage, "--quiet")
+    if existing:
+        assert _bananas(*base, "--budget", "5").returncode == 0
+    args = [sys.executable, "-m", "bananas", *base, "--budget", "30", "--simulated-cost", "0.05"]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode in (0, 2), err
+        if p.returncode == 2:  # stepped back: one line naming the other process and what to do
+            assert len(err.strip().splitlines()) == 1 and "being searched by process" in err and "--workers" in err
+    from bananas.storage import open_storage
+
+    study = optuna.load_study(storage=open_storage(storage), study_name="nbgraph-cora-random-seed0")
+    done = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(done) <= 30 and len({t.user_attrs["arch"] for t in done}) == len(done)
+    assert _bananas(*base, "--budget", "30").returncode == 0  # the same command finishes the budget exactly
+    done = optuna.load_study(storage=open_storage(storage), study_name=study.study_name).get_trials(
+        states=(TrialState.COMPLETE,)
+    )
+    assert len(done) == 30 and len({t.user_attrs["arch"] for t in done}) == 30

@@ -34,6 +34,7 @@ def _evaluator_description(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_search(args: argparse.Namespace) -> None:
     from bananas.datasets import DataError
     from bananas.evaluators import evaluation_space, from_description
+    from bananas.lease import StudyBusy
     from bananas.signals import interrupted, stop_on_signals
     from bananas.storage import mask
     from bananas.study import StudyMismatch, default_study_name, prepare_study
@@ -73,7 +74,7 @@ def cmd_search(args: argparse.Namespace) -> None:
             _with_workers(args, space, prepare_study(space, evaluator, **study_options))
             return
         study = _in_this_process(args, space, evaluator, study_options)
-    except (StudyMismatch, ValueError) as err:
+    except (StudyMismatch, StudyBusy, ValueError) as err:
         raise UserError(str(err)) from None
     except BaseException as err:
         if not interrupted(err):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import warnings
 from datetime import datetime, timedelta
@@ -13,13 +11,11 @@ import optuna
 from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.trial import FrozenTrial, TrialState
 
+from bananas.processes import process_gone, process_name
 from bananas.storage import GRACE_PERIOD, retry_callback
 from bananas.trials import ARCH, FAIL_REASON, SKIPPED, WORKER, fail_for_retry
 
-
-def worker_name() -> str:
-    """Return ``host:pid`` of this process (user attr ``worker`` of the trials it evaluates)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+worker_name = process_name  # user attr ``worker`` of the trials this process evaluates
 
 
 class Heartbeat:
@@ -104,22 +100,10 @@ def fail_dead_trials(study: optuna.Study) -> int:
             optuna.storages.fail_stale_trials(study)
         count += max(0, len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))) - before)
     grace = timedelta(seconds=getattr(getattr(storage, "_backend", storage), "grace_period", None) or GRACE_PERIOD)
-    host = socket.gethostname()
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         owner = str(t.user_attrs.get(WORKER, ""))
-        name, _, pid = owner.rpartition(":")
         if not owner and t.datetime_start and datetime.now() - t.datetime_start > grace:
             count += hand_back(study, t, "no worker took it: its process died while asking")
-        elif not heartbeat and name == host and pid.isdigit() and not _alive(int(pid)):
+        elif not heartbeat and owner and process_gone(owner):
             count += hand_back(study, t, f"its worker {owner} is gone")
     return count
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
