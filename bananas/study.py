@@ -38,16 +38,16 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
     bananas version; the storage may be a URL or an Optuna storage object.
     """
     study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
+    stored = study.user_attrs.get(CONFIG)
+    if stored is None and study.trials:
+        raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
     if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
         directions = " and ".join(d.name.lower() for d in study.directions)
         raise StudyMismatch(
             f"study {study_name!r} exists with direction {directions}, but bananas maximizes validation accuracy; "
             "choose another --study-name"
         )
-    stored = study.user_attrs.get(CONFIG)
     if stored is None:
-        if study.trials:
-            raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
         study.set_user_attr(CONFIG, {**config, "version": __version__})
         for key in IDENTITY:
             study.set_user_attr(key, config[key])
