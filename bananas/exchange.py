@@ -13,6 +13,7 @@ One JSON object per line, one line per evaluation (schema 1)::
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,6 +24,7 @@ from optuna.trial import TrialState
 
 from bananas.spaces import Space
 from bananas.trials import ARCH, FAIL_REASON, arch_of
+from bananas.validation import accuracy_problem, metrics_problem
 
 SCHEMA = 1
 METRICS = ("valid_acc", "test_acc", "latency", "params_m")
@@ -73,9 +75,17 @@ def trial_record(trial: optuna.trial.FrozenTrial, space: Space) -> dict[str, Any
 def export_study(study: optuna.Study, space: Space, path: str | Path) -> int:
     """Write every COMPLETE and FAIL trial of ``study`` to ``path``; return how many."""
     trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
-    with open(path, "w") as f:
-        for t in trials:
-            f.write(json.dumps(trial_record(t, space)) + "\n")
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise OSError(f"cannot write {target}: the folder {target.parent} does not exist; create it first")
+    partial = target.with_name(f".{target.name}.partial")
+    try:  # a full disk or a crash leaves the old file whole: write aside, then rename
+        with open(partial, "w") as f:
+            for t in trials:
+                f.write(json.dumps(trial_record(t, space)) + "\n")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return len(trials)
 
 
@@ -89,9 +99,9 @@ def _check(record: Any) -> str | None:
         return f"schema {record['schema']} (this bananas reads {SCHEMA})"
     if record["state"] not in ("COMPLETE", "FAIL"):
         return f"state {record['state']!r} (expected COMPLETE or FAIL)"
-    if record["state"] == "COMPLETE" and not isinstance(record.get("value"), (int, float)):
-        return "a COMPLETE record needs a numeric 'value'"
-    return None
+    if record["state"] == "COMPLETE" and (problem := accuracy_problem(record.get("value"))):
+        return f"'value' {problem}"
+    return metrics_problem(record.get("metrics", {}))
 
 
 def read_log(path: str | Path, *, skip_malformed: bool = False) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from bananas.trials import (
     has_arch,
     n_complete,
 )
+from bananas.validation import accuracy_problem, metrics_problem
 
 T = TypeVar("T")
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
@@ -58,6 +59,9 @@ def reporter(trial: optuna.Trial, call: Callable[..., Any] = _direct) -> OnEpoch
 def record(trial: optuna.Trial, result: Result) -> float:
     """Record ``result`` in the trial's user attrs; return the objective (EvaluationFailed if it failed)."""
     trial.set_user_attr(COST_SECONDS, result.cost)
+    problem = metrics_problem(result.metrics) or accuracy_problem(result.metrics.get("valid_acc"))
+    if result.ok and problem:
+        result = Result(cost=result.cost, status="fail", reason=f"the evaluator returned {problem}")
     if not result.ok:
         trial.set_user_attr(FAIL_REASON, result.reason)
         raise EvaluationFailed(result.reason)

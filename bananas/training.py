@@ -15,6 +15,7 @@ weights wherever module names and shapes match, and trains ``inherit_epochs``.
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from dataclasses import asdict, dataclass
@@ -52,8 +53,10 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "channels", "n_cells"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.time_budget is not None and self.time_budget <= 0:
-            raise ValueError(f"time_budget must be positive, got {self.time_budget}")
+        for name in ("time_budget", "lr"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value}")
 
     @property
     def learning_rate(self) -> float:

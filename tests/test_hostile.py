@@ -153,3 +153,94 @@ def test_two_plain_searches_on_one_study_never_overshoot_or_duplicate(tmp_path, 
         states=(TrialState.COMPLETE,)
     )
     assert len(done) == 30 and len({t.user_attrs["arch"] for t in done}) == 30
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--lr", "nan"], "--lr: expected a positive number"),
+        (["--lr", "-1"], "--lr: expected a positive number"),
+        (["--time-budget", "nan"], "--time-budget: expected a positive number"),
+        (["--db-timeout", "nan"], "--db-timeout: expected a positive number"),
+    ],
+)
+def test_numbers_that_cannot_work_are_refused_by_the_parser(capsys, args, needle):
+    from bananas.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--space", "nb201", "--evaluator", "train", *args])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and needle in err and "Traceback" not in err
+
+
+def test_endless_failed_evaluations_end_in_one_line_not_a_traceback(tmp_path):
+    table = tmp_path / "few.csv"  # a table of two architectures: every other proposal has no row and fails
+    from bananas.spaces.nb201 import to_string
+
+    rows = [("nor_conv_3x3",) * 6, ("skip_connect",) + ("nor_conv_1x1",) * 5]
+    table.write_text("arch str,validation accuracy,test accuracy\n" + "".join(f"{to_string(r)},50,49\n" for r in rows))
+    db = f"sqlite:///{tmp_path}/f.db"
+    out = _bananas("search", "--space", "nb201", "--dataset", "mine", "--table", str(table), "--budget", "5",
+                   "--method", "random", "--storage", db, "--quiet")  # fmt: skip
+    _one_line_error(out, "failed or pruned evaluations", "fail_reason")
+    study = optuna.load_study(storage=db, study_name="nb201-mine-random-seed0")
+    assert all(t.user_attrs.get("fail_reason") for t in study.trials if t.state == TrialState.FAIL)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(float("inf"), "not an accuracy"), (-5, "not an accuracy"), (1e300, "not an accuracy"), (True, "not a number")],
+)
+def test_values_that_are_no_accuracy_are_refused_where_they_enter(tmp_path, value, problem):
+    import json
+
+    from bananas.exchange import LogError, read_log
+    from bananas.spaces import get_tabular_space
+    from bananas.spaces.nb201 import to_string
+
+    arch = to_string(("nor_conv_3x3",) * 6)
+    table = tmp_path / "t.csv"
+    table.write_text(f"arch str,validation accuracy,test accuracy\n{arch},50,49\n{arch},{str(value).lower()},49\n")
+    with pytest.raises(ValueError, match=f"table {table}, line 3: "):
+        get_tabular_space("nb201", "x", table=str(table))
+    record = {"schema": 1, "space": "nb201", "dataset": "x", "arch": arch, "state": "COMPLETE"}
+    log = tmp_path / "l.jsonl"
+    log.write_text(json.dumps({**record, "value": value}) + "\n")
+    with pytest.raises(LogError, match=f"line 1: 'value' .*{problem}"):
+        read_log(log)
+    log.write_text(json.dumps({**record, "value": 50, "metrics": {"test_acc": value}}) + "\n")
+    with pytest.raises(LogError, match=f"line 1: test_acc .*{problem}"):
+        read_log(log)
+
+
+def test_an_evaluator_returning_no_accuracy_is_a_fail_trial_with_its_reason(cora):
+    from bananas.evaluators import Result
+    from bananas.search import run_search
+
+    class NaNs:
+        def describe(self):
+            return {"kind": "nan"}
+
+        def evaluate(self, arch, on_epoch=None):
+            return Result(metrics={"valid_acc": float("nan"), "test_acc": 1.0})
+
+    with pytest.raises(RuntimeError, match="failed or pruned"):
+        run_search(cora, NaNs(), method="random", budget=2, max_failures=1)
+
+
+def test_export_into_a_missing_folder_says_so_and_keeps_an_old_file_whole(tmp_path):
+    db = f"sqlite:///{tmp_path}/e.db"
+    assert _bananas("search", "--method", "random", "--budget", "3", "--storage", db, "--quiet").returncode == 0
+    name = "nbgraph-cora-random-seed0"
+    out = _bananas("export", "--storage", db, "--study-name", name, "--out", str(tmp_path / "no" / "x.jsonl"))
+    _one_line_error(out, "does not exist", "create it first")
+    log = tmp_path / "x.jsonl"
+    assert _bananas("export", "--storage", db, "--study-name", name, "--out", str(log)).returncode == 0
+    assert len(log.read_text().splitlines()) == 3 and not list(tmp_path.glob(".*.partial"))
+
+
+def test_the_sampler_names_what_space_it_needs():
+    from bananas import BananasSampler
+
+    with pytest.raises(TypeError, match="bananas Space, e.g. bananas.get_space"):
+        BananasSampler(space="nbgraph")

@@ -11,7 +11,10 @@ def cmd_export(args: argparse.Namespace) -> None:
     from bananas.exchange import export_study
 
     study, space = load_bananas_study(args.storage, args.study_name)
-    n = export_study(study, space, args.out)
+    try:
+        n = export_study(study, space, args.out)
+    except OSError as err:  # a missing folder, a full disk: the old file is left whole
+        raise UserError(str(err)) from None
     print(f"wrote {n} evaluations of study {args.study_name!r} to {args.out}")
 
 

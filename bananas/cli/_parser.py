@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import Any
 
@@ -27,6 +28,17 @@ def _int_at_least(low: int) -> Any:
 
 positive_int = _int_at_least(1)
 nonneg_int = _int_at_least(0)
+
+
+def positive_float(text: str) -> float:
+    """Read a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def simulated_cost(text: str) -> float | tuple[float, float]:
@@ -120,10 +132,10 @@ def _training_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--data-dir", help="folder with cifar-10-batches-py / cifar-100-python (digits needs none)")
     g.add_argument("--epochs", type=positive_int, default=10, help="epochs per evaluation (default: 10)")
-    g.add_argument("--time-budget", type=float, help="seconds of training per evaluation, at most")
+    g.add_argument("--time-budget", type=positive_float, help="seconds of training per evaluation, at most")
     g.add_argument("--train-batch-size", type=positive_int, default=32, help="images per step (default: 32)")
     g.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS, help="with cosine decay (default: sgd)")
-    g.add_argument("--lr", type=float, help="learning rate (default: 0.05 for sgd, 0.003 for adamw)")
+    g.add_argument("--lr", type=positive_float, help="learning rate (default: 0.05 for sgd, 0.003 for adamw)")
     g.add_argument("--channels", type=positive_int, default=8, help="C: stages have C, 2C, 4C channels (default: 8)")
     g.add_argument("--cells", type=positive_int, default=1, help="N: cells per stage (default: 1)")
     g.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, ...")
@@ -160,7 +172,7 @@ def _worker_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--db-timeout",
-        type=float,
+        type=positive_float,
         default=DB_TIMEOUT,
         help=f"seconds to keep retrying a database that stopped answering (default: {DB_TIMEOUT:.0f})",
     )

@@ -76,6 +76,10 @@ def cmd_search(args: argparse.Namespace) -> None:
         study = _in_this_process(args, space, evaluator, study_options)
     except (StudyMismatch, StudyBusy, ValueError) as err:
         raise UserError(str(err)) from None
+    except RuntimeError as err:  # too many failed evaluations; StorageUnavailable
+        if interrupted(err):
+            raise
+        raise UserError(f"{err}; fix what the fail_reason says, then run the same command again") from None
     except BaseException as err:
         if not interrupted(err):
             raise

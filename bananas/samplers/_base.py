@@ -33,6 +33,8 @@ class SpaceSampler(BaseSampler):
     """
 
     def __init__(self, *, space: Space, seed: int | None = None) -> None:
+        if not isinstance(space, Space):
+            raise TypeError(f"space must be a bananas Space, e.g. bananas.get_space('nbgraph', 'cora'); got {space!r}")
         self._space = space
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=seed)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import optuna
 
 from bananas.spaces._base import Space, TabularSpace
+from bananas.validation import accuracy_problem
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (from, to), in the order of the arch string
@@ -263,6 +264,9 @@ def _read_table(path: str | None, dataset: str) -> dict[Hashable, dict[str, floa
         try:
             key = function_key(from_string(row["arch str"]))
             values = np.array([float(row["validation accuracy"]), float(row["test accuracy"]), 1.0])
+            problem = next(filter(None, map(accuracy_problem, values[:2].tolist())), None)
+            if problem:
+                raise ValueError(f"accuracy {problem}")
         except (TypeError, ValueError) as err:
             raise ValueError(f"table {name}, line {line}: {err}") from None
         sums[key] = sums.get(key, 0.0) + values
