@@ -111,7 +111,7 @@ def read_log(path: str | Path, *, skip_malformed: bool = False) -> list[dict[str
     ``skip_malformed``: then those lines are reported on stderr and left out.
     """
     records, errors = [], []
-    with open(path) as f:
+    with open(path, "rb") as f:  # bytes: a binary file is malformed lines, not a decoding crash
         for number, line in enumerate(f, start=1):
             if not line.strip():
                 continue
@@ -119,6 +119,9 @@ def read_log(path: str | Path, *, skip_malformed: bool = False) -> list[dict[str
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 errors.append((number, f"not JSON ({err.msg})"))
+                continue
+            except UnicodeDecodeError:
+                errors.append((number, "not text (a binary file?)"))
                 continue
             problem = _check(record)
             if problem:
@@ -164,11 +167,12 @@ def import_log(storage: Any, study_name: str, path: str | Path, *, skip_malforme
 
     records = read_log(path, skip_malformed=skip_malformed)
     space = get_space(*records_space(records, str(path)))
+    trials = records_to_trials(records, space)  # every record understood before the study is touched
     config = {**space.describe(), "method": "import", "seed": None}
     study = open_study(storage, study_name, config)
     held = {(space.key(a), t.state) for t in study.get_trials(deepcopy=False) if (a := arch_of(t, space)) is not None}
     new = []
-    for trial in records_to_trials(records, space):
+    for trial in trials:
         fingerprint = (space.key(space.from_params(trial.params)), trial.state)
         if fingerprint not in held:
             held.add(fingerprint)

@@ -40,7 +40,7 @@ WORKER = "worker"
 PRUNED = "pruned"
 COST_SECONDS = "cost_seconds"
 CONFIG = "bananas"  # study user attr: what the search is (space, dataset, method, budget, options, evaluator)
-IDENTITY = ("space", "dataset", "method")  # study user attrs that a search on the study must match
+IDENTITY = ("space", "dataset", "method", "seed")  # study user attrs that a search on the study must match
 FAILED_TRIAL = "failed_trial"  # system attr Optuna's heartbeat retry sets on the copy of a stale trial
 
 

@@ -244,3 +244,48 @@ def test_the_sampler_names_what_space_it_needs():
 
     with pytest.raises(TypeError, match="bananas Space, e.g. bananas.get_space"):
         BananasSampler(space="nbgraph")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--epochs", "3"], "--epochs: only for --evaluator train"),
+        (["--space", "nb201", "--evaluator", "train", "--simulated-cost", "1"], "--simulated-cost: only for table"),
+        (["--method", "random", "--batch-size", "3"], "--batch-size: only for --method bananas or pool-random"),
+        (["--warm-start-study", "old"], "--warm-start-study: only for --warm-start"),
+        (["--grace-period", "9"], "--grace-period: only for --workers"),
+    ],
+)
+def test_flags_that_would_do_nothing_are_refused(tmp_path, args, needle):
+    db = f"sqlite:///{tmp_path}/o.db"
+    out = _bananas("search", "--budget", "2", "--storage", db, *args)
+    _one_line_error(out, needle, "drop it")
+    assert not (tmp_path / "o.db").exists()
+
+
+def test_another_seed_on_an_existing_study_is_refused(tmp_path):
+    db = f"sqlite:///{tmp_path}/s.db"
+    common = ("search", "--method", "random", "--budget", "3", "--storage", db, "--study-name", "s", "--quiet")
+    assert _bananas(*common).returncode == 0
+    out = _bananas(*common, "--seed", "4")
+    _one_line_error(out, "seed 0 (asked: 4)", "another --study-name")
+    assert len(optuna.load_study(storage=db, study_name="s").trials) == 3
+
+
+def test_a_failed_import_leaves_no_study_and_a_binary_file_is_named(tmp_path):
+    import json
+
+    db = f"sqlite:///{tmp_path}/i.db"
+    assert _bananas("search", "--method", "random", "--budget", "3", "--storage", db, "--quiet").returncode == 0
+    bad = tmp_path / "bad.jsonl"
+    record = {"schema": 1, "space": "nbgraph", "dataset": "cora", "arch": "0-0-1-9|gcn-gcn-gcn-gcn"}
+    bad.write_text(json.dumps({**record, "state": "COMPLETE", "value": 50.0}) + "\n")
+    out = _bananas("import", "--storage", db, "--study-name", "new", "--log", str(bad))
+    _one_line_error(out, "link")
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(bytes(range(256)) * 4)
+    for extra in ((), ("--skip-malformed",)):
+        out = _bananas("import", "--storage", db, "--study-name", "new", "--log", str(binary), *extra)
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert "not text (a binary file?)" in out.stderr or "holds no evaluations" in out.stderr
+    assert optuna.get_all_study_names(storage=db) == ["nbgraph-cora-random-seed0"]  # nothing left behind

@@ -72,7 +72,8 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
-        raise UserError(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+        named = f"unknown methods {unknown}" if unknown else f"no methods in --methods {args.methods!r}"
+        raise UserError(f"{named}; choose from {', '.join(METHODS)}, comma-separated")
     _tabular_space(args)  # a bad space, dataset or table stops here with one line
     run_benchmark(
         args.space,

@@ -31,6 +31,39 @@ def _evaluator_description(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+TRAINING_FLAGS = (
+    "data_dir", "epochs", "time_budget", "train_batch_size", "optimizer", "lr", "channels", "cells",
+    "inherit_weights", "inherit_epochs", "prune",
+)  # fmt: skip
+BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor")
+WORKER_FLAGS = ("heartbeat_interval", "grace_period")
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """UserError for flags given where they do nothing (a flag still at its default counts as not given)."""
+    from bananas.cli._parser import build_parser
+    from bananas.methods import BANANAS_OPTIONS
+
+    defaults = vars(build_parser().parse_args(["search"]))
+
+    def given(names: tuple[str, ...]) -> list[str]:
+        return ["--" + n.replace("_", "-") for n in names if getattr(args, n) != defaults[n]]
+
+    training = args.evaluator == "train"
+    unused = [
+        (
+            given(("simulated_cost",) if training else TRAINING_FLAGS),
+            "table lookups" if training else "--evaluator train",
+        ),
+        ([] if args.method in BANANAS_OPTIONS else given(BANANAS_FLAGS), f"--method {' or '.join(BANANAS_OPTIONS)}"),
+        ([] if args.warm_start else given(("warm_start_study", "skip_malformed")), "--warm-start"),
+        ([] if args.workers else given(WORKER_FLAGS), "--workers"),
+    ]
+    for flags, only in unused:
+        if flags:
+            raise UserError(f"{', '.join(flags)}: only for {only}, so it would do nothing here; drop it")
+
+
 def cmd_search(args: argparse.Namespace) -> None:
     from bananas.datasets import DataError
     from bananas.evaluators import evaluation_space, from_description
@@ -42,6 +75,7 @@ def cmd_search(args: argparse.Namespace) -> None:
     from bananas.workers import check_local_workers
 
     quiet_optuna()
+    _check_flags(args)
     try:
         if args.workers:
             check_local_workers(args.workers, args.budget)
