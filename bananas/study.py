@@ -15,7 +15,7 @@ import optuna
 from bananas._version import __version__
 from bananas.evaluators import Evaluator
 from bananas.methods import DEFAULT_METHOD, make_sampler, method_options
-from bananas.spaces import Space
+from bananas.spaces import Space, TabularSpace
 from bananas.trials import CONFIG, IDENTITY
 from bananas.warmstart import TRANSFER_SHARE, WarmStart
 
@@ -91,6 +91,11 @@ def prepare_study(
     dataset, method, seed, budget (updated when a later run asks for another),
     ``sampler_options``, the evaluator's settings and the pruner's name.
     """
+    if isinstance(space, TabularSpace) and budget > len(space.all_keys()):
+        raise ValueError(
+            f"--budget {budget} exceeds the {len(space.all_keys())} architectures in the table of "
+            f"{space.dataset}; lower --budget"
+        )
     sampler_options = method_options(method, sampler_options)
     if warm_start is not None and warm_start.transfers_to(space):
         n_init = sampler_options.get("n_startup_trials", 10)

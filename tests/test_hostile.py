@@ -174,17 +174,37 @@ def test_numbers_that_cannot_work_are_refused_by_the_parser(capsys, args, needle
 
 
 def test_endless_failed_evaluations_end_in_one_line_not_a_traceback(tmp_path):
-    table = tmp_path / "few.csv"  # a table of two architectures: every other proposal has no row and fails
-    from bananas.spaces.nb201 import to_string
-
-    rows = [("nor_conv_3x3",) * 6, ("skip_connect",) + ("nor_conv_1x1",) * 5]
-    table.write_text("arch str,validation accuracy,test accuracy\n" + "".join(f"{to_string(r)},50,49\n" for r in rows))
     db = f"sqlite:///{tmp_path}/f.db"
-    out = _bananas("search", "--space", "nb201", "--dataset", "mine", "--table", str(table), "--budget", "5",
-                   "--method", "random", "--storage", db, "--quiet")  # fmt: skip
+    out = _bananas("search", "--space", "nb201", "--evaluator", "train", "--lr", "1e30", "--epochs", "1",
+                   "--channels", "2", "--budget", "1", "--method", "random", "--storage", db, "--quiet")  # fmt: skip
     _one_line_error(out, "failed or pruned evaluations", "fail_reason")
-    study = optuna.load_study(storage=db, study_name="nb201-mine-random-seed0")
-    assert all(t.user_attrs.get("fail_reason") for t in study.trials if t.state == TrialState.FAIL)
+    study = optuna.load_study(storage=db, study_name="nb201-digits-random-seed0")
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(failed) == 2 and all("loss is nan" in t.user_attrs["fail_reason"] for t in failed)
+
+
+def test_a_table_of_a_few_architectures_is_the_space_searched(tmp_path):
+    import itertools
+
+    from bananas.spaces.nb201 import OPS, from_string, function_key, to_string
+
+    strings = [to_string(ops) for ops in itertools.islice(itertools.product(OPS, repeat=6), 0, 15625, 131)]
+    table = tmp_path / "few.csv"
+    table.write_text(
+        "arch str,validation accuracy,test accuracy\n"
+        + "".join(f"{a},{i % 90},{i % 80}\n" for i, a in enumerate(strings))
+    )
+    keys = {function_key(from_string(a)) for a in strings}
+    db = f"sqlite:///{tmp_path}/few.db"
+    common = ("search", "--space", "nb201", "--dataset", "mine", "--table", str(table), "--storage", db, "--quiet")
+    out = _bananas(*common, "--budget", str(len(keys) + 1))
+    _one_line_error(out, f"exceeds the {len(keys)} architectures", "lower --budget")
+    out = _bananas(*common, "--budget", "30", "--n-init", "5", "--batch-size", "5")
+    assert out.returncode == 0, out.stderr
+    study = optuna.load_study(storage=db, study_name="nb201-mine-bananas-seed0")
+    done = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(done) == 30 and len(study.trials) == 30  # every proposal had a row: no failed lookups
+    assert len({t.user_attrs["arch"] for t in done}) == 30
 
 
 @pytest.mark.parametrize(

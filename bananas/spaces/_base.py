@@ -98,6 +98,8 @@ class Space(ABC):
         """Return ``arch`` after ``edits`` random one-edit moves, each to a valid neighbour."""
         for _ in range(edits):
             options = self.neighbors(arch)
+            if not options:  # no valid neighbour (e.g. a sparse table): stay
+                break
             arch = options[rng.integers(len(options))]
         return arch
 

@@ -206,7 +206,7 @@ class NB201Space(Space):
         """Every architecture one op change away that computes something else (one string per function)."""
         arch = tuple(arch)
         out = [arch[:e] + (op,) + arch[e + 1 :] for e in range(len(EDGES)) for op in OPS if op != arch[e]]
-        return self.unique(out, exclude=[self.key(arch)])
+        return [n for n in self.unique(out, exclude=[self.key(arch)]) if self.is_valid(n)]
 
 
 class NB201TableSpace(NB201Space, TabularSpace):
@@ -225,6 +225,11 @@ class NB201TableSpace(NB201Space, TabularSpace):
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), **({"table": self.table} if self.table else {})}
+
+    def is_valid(self, arch: Ops) -> bool:
+        """The table is the space: an architecture without a row is not proposed (a table of one's own
+        may hold only some of NB-201's architectures)."""
+        return self.key(arch) in self._rows
 
     def lookup(self, arch: Ops) -> dict[str, float]:
         key = self.key(arch)
