@@ -183,6 +183,8 @@ def run_benchmark(
     seeds = list(seeds)
     sampler_options = sampler_options or {}
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for results.json, results.md and regret.png")
     out.mkdir(parents=True, exist_ok=True)
     best = get_tabular_space(space_name, dataset, table).best()  # a bad table fails here, before any run
     jobs = [(space_name, dataset, m, s, budget, sampler_options, table) for m in methods for s in seeds]

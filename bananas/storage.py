@@ -97,6 +97,12 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     """
     if is_journal(url):
         check_journal_tail(url)
+        try:
+            storage = _open(url, heartbeat_interval, grace_period)
+            storage.get_all_studies()  # replays the log now: a damaged record shows here, not mid-search
+            return storage
+        except Exception as err:  # a damaged record: name the file and the line
+            raise StorageError(journal_error(url, err)) from None
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
             return _open(url, heartbeat_interval, grace_period)
@@ -109,30 +115,55 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     raise AssertionError("unreachable")
 
 
+def journal_error(path: str, err: Exception) -> str:
+    """Return one line saying which line of a journal file cannot be read, and what to do."""
+    import json
+
+    what = "a record is damaged"
+    try:
+        with open(path, "rb") as f:
+            for number, line in enumerate(f, start=1):
+                try:
+                    json.loads(line)
+                except ValueError:
+                    what = f"line {number} is not a JSON record"
+                    break
+    except OSError:
+        pass
+    return (
+        f"journal file {path!r} cannot be read: {what} ({_first_line(err)}); "
+        "restore it from a copy, or move it away and start a new file"
+    )
+
+
 def check_journal_tail(path: str) -> None:
-    """StorageError if the journal file's last record was cut off (a crash mid-write): appending to it
-    would glue the next record onto the broken line and make the whole file unreadable. Read under the
-    journal's own lock, so that a record another process is writing is not taken for a cut-off one."""
+    """StorageError if the journal file's last record was cut off or damaged (a crash mid-write): appending
+    to it would glue the next record onto the broken line and make the whole file unreadable. Read under
+    the journal's own lock, so that a record another process is writing is not taken for a cut-off one."""
+    import json
+
     from optuna.storages.journal import JournalFileSymlinkLock
 
-    if not os.path.exists(path):
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
         return
     lock = JournalFileSymlinkLock(path)
     lock.acquire()
     try:
         with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            if size == 0:
-                return
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) == b"\n":
-                return
+            size = f.seek(0, os.SEEK_END)
             f.seek(max(0, size - (1 << 20)))
             tail = f.read()
     finally:
         lock.release()
-    keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+    complete = tail[: tail.rfind(b"\n") + 1]  # up to the last newline
+    last = complete[complete.rfind(b"\n", 0, len(complete) - 1) + 1 :]  # the last complete line
+    try:
+        json.loads(last)
+        if len(complete) == len(tail):
+            return
+        keep = size - len(tail) + len(complete)  # a cut-off record after the last newline
+    except ValueError:
+        keep = size - len(tail) + len(complete) - len(last)  # the last line itself is broken
     raise StorageError(
         f"journal file {path!r} ends in a cut-off record (its last {size - keep} bytes, from a crash "
         f"mid-write); nothing was written to it. Keep a copy, then cut the broken tail off: "
@@ -146,7 +177,8 @@ def storage_error(url: str, err: Exception) -> str:
 
     reason = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
     if isinstance(err, ImportError):
-        reason = f"no database driver ({err.__cause__ or err}); pip install 'bananas[postgres]' for PostgreSQL"
+        hint = "pip install 'bananas[postgres]'" if url.startswith("postgres") else "install its Python driver"
+        reason = f"no database driver ({err.__cause__ or err}); {hint}"
     try:
         parsed = make_url(url)
         where = f" (server {parsed.host}:{parsed.port or 'default port'})" if parsed.host else ""

@@ -75,7 +75,14 @@ def load_warm_start(source: str, study_name: str | None = None, *, skip_malforme
         return WarmStart(source, read_log(source, skip_malformed=skip_malformed))
     if not study_name:
         raise ValueError("a warm start from a storage URL needs the study name (--warm-start-study)")
-    study = optuna.load_study(storage=open_storage(source), study_name=study_name)
+    storage = open_storage(source)
+    try:
+        study = optuna.load_study(storage=storage, study_name=study_name)
+    except KeyError:
+        names = ", ".join(optuna.get_all_study_names(storage)) or "none"
+        raise ValueError(
+            f"no study {study_name!r} there (its studies: {names}); give one with --warm-start-study"
+        ) from None
     if CONFIG not in study.user_attrs:
         raise ValueError(f"study {study_name!r} was not made by bananas; export it to JSONL first")
     space = get_space(study.user_attrs["space"], study.user_attrs["dataset"])

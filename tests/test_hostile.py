@@ -309,3 +309,34 @@ def test_a_failed_import_leaves_no_study_and_a_binary_file_is_named(tmp_path):
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert "not text (a binary file?)" in out.stderr or "holds no evaluations" in out.stderr
     assert optuna.get_all_study_names(storage=db) == ["nbgraph-cora-random-seed0"]  # nothing left behind
+
+
+def test_storage_and_file_mistakes_name_the_file_and_the_fix(tmp_path):
+    record = '{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}\n'
+    damaged = tmp_path / "d.log"
+    damaged.write_text(record + "GARBAGE\n" + record)  # a damaged record in the middle
+    out = _bananas("search", "--budget", "2", "--storage", str(damaged))
+    _one_line_error(out, f"journal file '{damaged}'", "line 2 is not a JSON record", "restore it from a copy")
+    damaged.write_text(record + "GARBAGE\n")  # ... or at the end, where a write would bury it
+    out = _bananas("search", "--budget", "2", "--storage", str(damaged))
+    _one_line_error(out, "cut-off record", f"truncate -s {len(record)} {damaged}")
+    assert damaged.read_text() == record + "GARBAGE\n"
+    out = _bananas("search", "--budget", "2", "--storage", f"sqlite:///{tmp_path}/w.db",
+                   "--warm-start", f"sqlite:///{tmp_path}/old.db", "--warm-start-study", "nope")  # fmt: skip
+    _one_line_error(out, "no study 'nope'", "--warm-start-study")
+    (tmp_path / "afile").write_text("")
+    out = _bananas(
+        "benchmark", "--methods", "random", "--seeds", "1", "--budget", "2", "--out", str(tmp_path / "afile")
+    )
+    _one_line_error(out, "is a file", "give a folder")
+
+
+def test_a_sampler_on_an_objective_of_another_space_says_so_once(cora):
+    from bananas import BananasSampler
+    from bananas.spaces import get_space
+
+    nb201 = get_space("nb201", "cifar10")
+    study = optuna.create_study(direction="maximize", sampler=BananasSampler(space=cora, seed=0))
+    with pytest.warns(UserWarning, match="proposes nbgraph architectures; param 'edge_0_1'") as caught:
+        study.optimize(lambda t: nb201.lookup(nb201.suggest(t))["valid_acc"], n_trials=3)
+    assert sum("edge_0_1" in str(w.message) for w in caught) == 1

@@ -75,17 +75,20 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
         named = f"unknown methods {unknown}" if unknown else f"no methods in --methods {args.methods!r}"
         raise UserError(f"{named}; choose from {', '.join(METHODS)}, comma-separated")
     _tabular_space(args)  # a bad space, dataset or table stops here with one line
-    run_benchmark(
-        args.space,
-        args.dataset,
-        methods,
-        seeds=range(args.seeds),
-        budget=args.budget,
-        out_dir=args.out,
-        workers=args.workers,
-        sampler_options=sampler_options(args),
-        table=args.table,
-    )
+    try:
+        run_benchmark(
+            args.space,
+            args.dataset,
+            methods,
+            seeds=range(args.seeds),
+            budget=args.budget,
+            out_dir=args.out,
+            workers=args.workers,
+            sampler_options=sampler_options(args),
+            table=args.table,
+        )
+    except ValueError as err:  # an --out that is a file; runs that fail are reported by run_benchmark
+        raise UserError(str(err)) from None
 
 
 def cmd_predictor_eval(args: argparse.Namespace) -> None:

@@ -42,6 +42,7 @@ class SpaceSampler(BaseSampler):
         # architecture handed out counts as pending until its params reach the storage.
         self._lock = threading.Lock()
         self._handed_out: dict[int, Arch] = {}
+        self._warned: set[str] = set()  # params outside the space, said once each
 
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
@@ -72,6 +73,14 @@ class SpaceSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
+        if param_name not in self._space.distributions() and param_name not in self._warned:
+            self._warned.add(param_name)
+            warnings.warn(
+                f"{type(self).__name__} proposes {self._space.name} architectures; param {param_name!r} is not "
+                f"one of theirs ({', '.join(self._space.distributions())}) and is sampled at random. Build the "
+                "objective's architecture with space.suggest(trial) on the sampler's space",
+                stacklevel=2,
+            )
         return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
     def _history(self, study: Study, trial: FrozenTrial) -> History:
