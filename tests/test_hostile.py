@@ -340,3 +340,21 @@ def test_a_sampler_on_an_objective_of_another_space_says_so_once(cora):
     with pytest.warns(UserWarning, match="proposes nbgraph architectures; param 'edge_0_1'") as caught:
         study.optimize(lambda t: nb201.lookup(nb201.suggest(t))["valid_acc"], n_trials=3)
     assert sum("edge_0_1" in str(w.message) for w in caught) == 1
+
+
+def test_a_storage_that_refuses_writes_or_is_damaged_is_one_line(tmp_path):
+    db = tmp_path / "ro.db"
+    assert (
+        _bananas("search", "--method", "random", "--budget", "2", "--storage", f"sqlite:///{db}", "--quiet").returncode
+        == 0
+    )
+    before = db.read_bytes()
+    out = _bananas(
+        "search", "--method", "random", "--budget", "4", "--storage", f"sqlite:///file:{db}?mode=ro&uri=true"
+    )
+    _one_line_error(out, "refused a write", "readonly database", "writable")
+    assert db.read_bytes() == before
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + bytes(200))
+    out = _bananas("search", "--budget", "2", "--storage", f"sqlite:///{damaged}")
+    _one_line_error(out, str(damaged), "file is not a database")

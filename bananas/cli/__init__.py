@@ -33,6 +33,27 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except UserError as err:
-        print(f"bananas: error: {err}", file=sys.stderr)
+    except Exception as err:
+        mistake = err if isinstance(err, UserError) else _storage_refused(err, getattr(args, "storage", ""))
+        if mistake is None:
+            raise
+        print(f"bananas: error: {mistake}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _storage_refused(err: Exception, url: str) -> UserError | None:
+    """A UserError for a storage that refused to write (a read-only or full file), None for other errors."""
+    from optuna.exceptions import StorageInternalError
+
+    from bananas.storage import mask, scrub
+
+    if not isinstance(err, StorageInternalError):
+        return None
+    cause = str(err.__cause__ or err).strip().splitlines()[0]
+    return UserError(
+        scrub(
+            f"storage {mask(url)!r} refused a write ({cause}); check that its file or database is writable "
+            "and has room, then run the same command again",
+            url,
+        )
+    )
