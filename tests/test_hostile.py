@@ -358,3 +358,14 @@ def test_a_storage_that_refuses_writes_or_is_damaged_is_one_line(tmp_path):
     damaged.write_bytes(b"SQLite format 3\x00" + bytes(200))
     out = _bananas("search", "--budget", "2", "--storage", f"sqlite:///{damaged}")
     _one_line_error(out, str(damaged), "file is not a database")
+
+
+def test_an_unreachable_warm_start_storage_and_a_missing_driver_are_one_line(tmp_path):
+    url = f"postgresql://bob:{SECRET}@127.0.0.1:1/nas"
+    out = _bananas("search", "--budget", "2", "--storage", f"sqlite:///{tmp_path}/w.db", "--warm-start", url,
+                   "--warm-start-study", "s")  # fmt: skip
+    _one_line_error(out, "cannot warm-start", "127.0.0.1:1", "bob:***@")
+    assert SECRET not in out.stderr
+    out = _bananas("search", "--budget", "2", "--storage", f"mysql://bob:{SECRET}@127.0.0.1:1/nas")
+    _one_line_error(out, "no database driver", "install its Python driver")
+    assert "postgres" not in out.stderr.split("Give an")[0] and SECRET not in out.stderr
