@@ -231,6 +231,9 @@ def test_values_that_are_no_accuracy_are_refused_where_they_enter(tmp_path, valu
     log.write_text(json.dumps({**record, "value": 50, "metrics": {"test_acc": value}}) + "\n")
     with pytest.raises(LogError, match=f"line 1: test_acc .*{problem}"):
         read_log(log)
+    log.write_text(json.dumps({**record, "value": 50, "metrics": [value]}) + "\n")
+    with pytest.raises(LogError, match="line 1: metrics .* is not an object"):
+        read_log(log)
 
 
 def test_an_evaluator_returning_no_accuracy_is_a_fail_trial_with_its_reason(cora):
