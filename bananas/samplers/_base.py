@@ -42,7 +42,7 @@ class SpaceSampler(BaseSampler):
         # architecture handed out counts as pending until its params reach the storage.
         self._lock = threading.Lock()
         self._handed_out: dict[int, Arch] = {}
-        self._warned: set[str] = set()  # params outside the space, said once each
+        self._warned = False  # about params outside the space, said once
 
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
@@ -73,11 +73,11 @@ class SpaceSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        if param_name not in self._space.distributions() and param_name not in self._warned:
-            self._warned.add(param_name)
+        if param_name not in self._space.distributions() and not self._warned:
+            self._warned = True
             warnings.warn(
-                f"{type(self).__name__} proposes {self._space.name} architectures; param {param_name!r} is not "
-                f"one of theirs ({', '.join(self._space.distributions())}) and is sampled at random. Build the "
+                f"{type(self).__name__} proposes {self._space.name} architectures; param {param_name!r} (and any "
+                f"other outside {', '.join(self._space.distributions())}) is sampled at random. Build the "
                 "objective's architecture with space.suggest(trial) on the sampler's space",
                 stacklevel=2,
             )
