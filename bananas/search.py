@@ -26,7 +26,7 @@ from bananas.trials import (
     PRUNED,
     RETRY_OF,
     WORKER,
-    fail_for_retry,
+    fail_unfinished,
     has_arch,
     n_complete,
 )
@@ -117,7 +117,7 @@ def requeue_interrupted(study: optuna.Study, space: Space) -> int:
         if WORKER in t.user_attrs:
             continue
         if t.state == TrialState.RUNNING:
-            fail_for_retry(study, t, "left RUNNING by a process that stopped")
+            fail_unfinished(study, t, "left RUNNING by a process that stopped", retry=True)
         elif t.state != TrialState.FAIL or FAIL_REASON in t.user_attrs:
             continue
         if has_arch(t, space) and t.number not in retried:

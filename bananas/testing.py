@@ -24,7 +24,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from bananas.spaces import Space
-from bananas.trials import ARCH, FAILED_TRIAL, SKIPPED, WORKER, arch_of, interrupted, is_warm_start
+from bananas.trials import ARCH, FAILED_TRIAL, SKIPPED, WORKER, arch_of, is_warm_start, unfinished
 
 
 def _bin_dir() -> Path:
@@ -107,7 +107,7 @@ def audit(study: optuna.Study, space: Space) -> Audit:
     done = [t for t in trials if t.state == TrialState.COMPLETE]
     done_keys = [key(t) for t in done]
     later = {key(t) for t in trials if t.state in (TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING)}
-    stopped = [t for t in trials if interrupted(t) and ARCH in t.user_attrs]  # those whose claim held
+    stopped = [t for t in trials if unfinished(t) and ARCH in t.user_attrs]  # those whose claim held
     return Audit(
         completed=len(done),
         duplicated=len(done_keys) - len(set(done_keys)),

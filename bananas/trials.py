@@ -81,7 +81,7 @@ def awaits_retry(trial: FrozenTrial) -> bool:
     return ARCH in attrs and not failed_evaluation(trial) and SKIPPED not in attrs
 
 
-def interrupted(trial: FrozenTrial) -> bool:
+def unfinished(trial: FrozenTrial) -> bool:
     """Whether a FAIL trial was stopped before its evaluation ended (neither failed nor skipped)."""
     return trial.state == TrialState.FAIL and not failed_evaluation(trial) and SKIPPED not in trial.user_attrs
 
@@ -96,13 +96,14 @@ def n_complete(study: optuna.Study) -> int:
     return own_complete(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
-def fail_for_retry(study: optuna.Study, trial: FrozenTrial, reason: str) -> bool:
-    """Mark a trial that did not finish its evaluation FAIL with ``reason`` and ``retry`` (its architecture
-    is to be evaluated again); return False if it had already finished (another process ended it)."""
+def fail_unfinished(study: optuna.Study, trial: FrozenTrial, reason: str, *, retry: bool) -> bool:
+    """Mark a trial that did not finish its evaluation FAIL with ``reason`` and, with ``retry``, ``retry``
+    (its architecture is to be evaluated again), else ``skipped`` (its claim is given up); return False if
+    it had already finished (another process ended it)."""
     storage = study._storage
     try:
         storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, reason)
-        storage.set_trial_user_attr(trial._trial_id, RETRY, True)
+        storage.set_trial_user_attr(trial._trial_id, RETRY if retry else SKIPPED, True)
         return bool(storage.set_trial_state_values(trial._trial_id, TrialState.FAIL))
     except optuna.exceptions.UpdateFinishedTrialError:
         return False

@@ -13,7 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from bananas.processes import process_gone, process_name
 from bananas.storage import GRACE_PERIOD, retry_callback
-from bananas.trials import ARCH, FAIL_REASON, SKIPPED, WORKER, fail_for_retry
+from bananas.trials import ARCH, WORKER, fail_unfinished
 
 worker_name = process_name  # user attr ``worker`` of the trials this process evaluates
 
@@ -59,7 +59,7 @@ class Heartbeat:
 def hand_back(study: optuna.Study, trial: FrozenTrial, reason: str) -> int:
     """Fail a running trial that was not evaluated to the end and enqueue its architecture again (if it had
     one); return 1 if this call failed it (0 if another process already finished the trial)."""
-    if not fail_for_retry(study, trial, reason):
+    if not fail_unfinished(study, trial, reason, retry=True):
         return 0
     retry_callback()(study, study._storage.get_trial(trial._trial_id))
     return 1
@@ -72,14 +72,8 @@ def give_back(study: optuna.Study, trial: FrozenTrial) -> None:
     trial may hold the same architecture, and a copy would evaluate it twice."""
     if ARCH in trial.user_attrs:
         hand_back(study, trial, "its worker was stopped (Ctrl-C)")
-        return
-    storage = study._storage
-    try:
-        storage.set_trial_user_attr(trial._trial_id, SKIPPED, True)
-        storage.set_trial_user_attr(trial._trial_id, FAIL_REASON, "its worker was stopped before its claim was checked")
-        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-    except optuna.exceptions.UpdateFinishedTrialError:
-        pass  # another process ended it
+    else:
+        fail_unfinished(study, trial, "its worker was stopped before its claim was checked", retry=False)
 
 
 def fail_dead_trials(study: optuna.Study) -> int:
