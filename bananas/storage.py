@@ -106,13 +106,19 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
             return _open(url, heartbeat_interval, grace_period)
-        except sqlalchemy.exc.IntegrityError as err:  # another process created the schema at the same moment
-            if attempt + 1 == SCHEMA_ATTEMPTS:
+        except sqlalchemy.exc.DBAPIError as err:
+            if not _schema_race(err) or attempt + 1 == SCHEMA_ATTEMPTS:
                 raise StorageError(storage_error(url, err)) from None
             time.sleep(0.2 * (attempt + 1))
         except Exception as err:  # sqlalchemy/driver errors vary; all mean the URL cannot be used
             raise StorageError(storage_error(url, err)) from None
     raise AssertionError("unreachable")
+
+
+def _schema_race(err: sqlalchemy.exc.DBAPIError) -> bool:
+    """Whether ``err`` comes from another process creating the same tables at the same moment: a table
+    that 'already exists' (SQLite, PostgreSQL) or a duplicate row in Optuna's version table."""
+    return isinstance(err, sqlalchemy.exc.IntegrityError) or "already exists" in str(err)
 
 
 def journal_error(path: str, err: Exception) -> str:

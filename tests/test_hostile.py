@@ -372,3 +372,24 @@ def test_an_unreachable_warm_start_storage_and_a_missing_driver_are_one_line(tmp
     out = _bananas("search", "--budget", "2", "--storage", f"mysql://bob:{SECRET}@127.0.0.1:1/nas")
     _one_line_error(out, "no database driver", "install its Python driver")
     assert "postgres" not in out.stderr.split("Give an")[0] and SECRET not in out.stderr
+
+
+def _open_fresh(url: str) -> str:
+    from bananas.storage import StorageError, open_storage
+
+    try:
+        open_storage(url)
+        return "ok"
+    except StorageError as err:
+        return str(err)
+
+
+def test_processes_creating_one_new_database_at_the_same_moment_all_open_it(tmp_path):
+    """The tables are created by whichever process comes first; the others see 'table already exists'
+    (or a duplicate version row) mid-creation and must open the database, not report it unusable."""
+    import multiprocessing
+
+    urls = [f"sqlite:///{tmp_path}/race{i}.db" for i in range(12) for _ in range(3)]
+    with multiprocessing.get_context("fork").Pool(3) as pool:
+        outcomes = pool.map(_open_fresh, urls, chunksize=1)
+    assert outcomes == ["ok"] * len(urls)
