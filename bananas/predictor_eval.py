@@ -36,7 +36,7 @@ def predictor_eval(
             keys.add(key)
             archs.append(arch)
     y = np.array([space.lookup(a)["valid_acc"] for a in archs])
-    enc = get_encoder(encoding).fit(space)
+    enc = encoder_for(encoding, space)
     X = enc.transform(archs)
     model = get_predictor(predictor, seed=seed).fit(X[:n_train], y[:n_train])
     pred = model.predict(X[n_train:]).mean(axis=0)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bananas.encodings._adjacency import AdjacencyEncoder, ConcatEncoder
 from bananas.encodings._base import Encoder
+from bananas.encodings._params import ParamEncoder
 from bananas.encodings._path import PathEncoder
 
 ENCODINGS: dict[str, Callable[[], Encoder]] = {
@@ -23,7 +25,9 @@ __all__ = [
     "AdjacencyEncoder",
     "ConcatEncoder",
     "Encoder",
+    "ParamEncoder",
     "PathEncoder",
+    "encoder_for",
     "get_encoder",
 ]
 
@@ -33,3 +37,12 @@ def get_encoder(name: str) -> Encoder:
     if name not in ENCODINGS:
         raise ValueError(f"unknown encoding {name!r}; choose one of {', '.join(ENCODINGS)}")
     return ENCODINGS[name]()
+
+
+def encoder_for(name: str, space: Any) -> Encoder:
+    """Return encoder ``name`` fitted on ``space``, with the space's param features beside the cell's
+    (hyperparameters); a space without a cell (``op_names`` empty) is encoded by its params alone."""
+    if not space.op_names:
+        return ParamEncoder().fit(space)
+    encoder = get_encoder(name)
+    return (ConcatEncoder(encoder, ParamEncoder()) if space.n_param_features else encoder).fit(space)

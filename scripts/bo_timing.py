@@ -48,7 +48,7 @@ def main() -> None:
         # enough random candidates on top of the mutations that the pool holds at least --min-candidates
         step = BananasStep(
             space,
-            get_encoder(DEFAULT_ENCODING).fit(space),
+            encoder_for(DEFAULT_ENCODING, space),
             get_acquisition("ei"),
             batch_size=args.batch_size,
             pool_kwargs={"n_random": args.min_candidates},

@@ -9,14 +9,17 @@ from optuna.trial import FrozenTrial
 
 from bananas.acquisition import DEFAULT_ACQUISITION, Acquisition, get_acquisition
 from bananas.bo import BananasStep, Fit, Proposal
-from bananas.encodings import DEFAULT_ENCODING, get_encoder
+from bananas.encodings import DEFAULT_ENCODING, encoder_for
 from bananas.predictors import DEFAULT_PREDICTOR
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
+from bananas.spaces.params import ParamSpace
 
 
 class BananasSampler(SpaceSampler):
-    """BANANAS (White et al., 2021): neural-predictor Bayesian optimization over a ``Space``.
+    """BANANAS (White et al., 2021): neural-predictor Bayesian optimization over a ``Space``, or over
+    the params an objective suggests itself (``space=None``: floats, ints and categoricals, encoded as
+    one-hots and unit-scaled numbers; candidates are mutations of the best trials' params plus random ones).
 
     After ``n_startup_trials`` random architectures, every ``batch_size``
     completed trials (of any worker on the study) it fits the predictor on the
@@ -28,7 +31,7 @@ class BananasSampler(SpaceSampler):
     ``bo_seconds`` (fit, pool and pick).
 
     Args:
-        space: the search space (objective: ``arch = space.suggest(trial)``).
+        space: the search space (objective: ``arch = space.suggest(trial)``); None: the study's params.
         seed: seeds the random start, the pool, the predictor and the acquisition.
         n_startup_trials: random architectures before the first model fit.
         batch_size: architectures picked per model fit.
@@ -44,7 +47,7 @@ class BananasSampler(SpaceSampler):
     def __init__(
         self,
         *,
-        space: Space,
+        space: Space | None = None,
         seed: int | None = None,
         n_startup_trials: int = 10,
         batch_size: int = 10,
@@ -56,22 +59,38 @@ class BananasSampler(SpaceSampler):
         initial_design: list[str] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed)
-        self._step = BananasStep(
-            space,
-            get_encoder(encoding).fit(space),
-            get_acquisition(acquisition),
-            predictor=predictor,
-            predictor_options=predictor_options,
-            n_startup=n_startup_trials,
-            batch_size=batch_size,
-            pool_kwargs=pool_kwargs,
-            initial_design=[space.from_string(a) for a in initial_design or []],
-        )
+        self._encoding = encoding
+        self._options: dict[str, Any] = {
+            "predictor": predictor,
+            "predictor_options": predictor_options,
+            "n_startup": n_startup_trials,
+            "batch_size": batch_size,
+            "pool_kwargs": pool_kwargs,
+        }
+        self._acquisition = get_acquisition(acquisition)
+        self._initial_design = initial_design or []
+        self._step: BananasStep | None = None
+        self._step_for(space or ParamSpace({}))  # a bad option fails here, not at the first proposal
+
+    def _step_for(self, space: Space) -> BananasStep:
+        """The BANANAS step over ``space``: one for the sampler's space; a new one whenever the study's
+        inferred search space changes."""
+        step = self._step
+        if step is None or step.space.distributions() != space.distributions():
+            step = self._step = BananasStep(
+                space,
+                encoder_for(self._encoding, space),
+                self._acquisition,
+                initial_design=[space.from_string(a) for a in self._initial_design],
+                **self._options,
+            )
+        return step
 
     @property
     def _fit(self) -> Fit | None:
         """The current model fit and its pool (None before the first)."""
-        return self._step.fit
+        return self._step.fit if self._step is not None else None
 
-    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
-        return self._step.propose(self._history(study, trial), self._rng, lambda: self._history(study, trial))
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
+        history = lambda: self._history(study, trial, space)  # noqa: E731
+        return self._step_for(space).propose(history(), self._rng, history)

@@ -2,7 +2,10 @@
 
 A ``SpaceSampler`` proposes a whole architecture per trial through Optuna's
 relative sampling: the relative search space is the space's flat params, and
-``sample_relative`` reads the study's trials as the search history.
+``sample_relative`` reads the study's trials as the search history. Without a
+space it searches the study's own params: the search space Optuna infers
+(the params every trial so far had with one distribution, as Optuna's GP and
+multivariate TPE samplers do) becomes a ``ParamSpace``.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from typing import Any
 import numpy as np
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler, RandomSampler
+from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from bananas.bo import History, Proposal
 from bananas.spaces import Arch, Space
+from bananas.spaces.params import ParamSpace
 from bananas.trials import arch_of, awaits_retry, failed_evaluation, has_arch
 
 
@@ -28,14 +33,19 @@ class SpaceSampler(BaseSampler):
 
     Args:
         space: the search space; the study's objective must build its
-            architecture with ``space.suggest(trial)``.
+            architecture with ``space.suggest(trial)``. None: the params the
+            objective suggests itself (float, int, categorical).
         seed: seeds every random choice of the sampler.
     """
 
-    def __init__(self, *, space: Space, seed: int | None = None) -> None:
-        if not isinstance(space, Space):
-            raise TypeError(f"space must be a bananas Space, e.g. bananas.get_space('nbgraph', 'cora'); got {space!r}")
+    def __init__(self, *, space: Space | None = None, seed: int | None = None) -> None:
+        if space is not None and not isinstance(space, Space):
+            raise TypeError(
+                "space must be a bananas Space, e.g. bananas.get_space('nbgraph', 'cora'), or None to search "
+                f"the params the objective suggests; got {space!r}"
+            )
         self._space = space
+        self._inferred = IntersectionSearchSpace(include_pruned=True)
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=seed)
         # Threads of one process (study.optimize(n_jobs=...)) propose one at a time, and an
@@ -54,43 +64,61 @@ class SpaceSampler(BaseSampler):
                 f"{type(self).__name__} supports single-objective studies only; sampling at random", stacklevel=2
             )
             return {}
-        return self._space.distributions()
+        if self._space is not None:
+            return self._space.distributions()
+        return {name: d for name, d in self._inferred.calculate(study).items() if not d.single()}
+
+    def _space_of(self, search_space: dict[str, BaseDistribution]) -> Space:
+        """The space a proposal is drawn from: the sampler's own, or the study's params as a ParamSpace."""
+        if self._space is not None:
+            return self._space
+        return ParamSpace({name: search_space[name] for name in sorted(search_space)})
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        if has_arch(trial, self._space):
+        space = self._space_of(search_space)
+        if has_arch(trial, space):
             return {}  # an enqueued or retried architecture: Optuna uses its params; no proposal is spent
         with self._lock:
-            proposal = self._propose(study, trial)
+            proposal = self._propose(study, trial, space)
             for key, value in proposal.attrs.items():
                 study._storage.set_trial_user_attr(trial._trial_id, key, value)
             self._handed_out[trial.number] = proposal.arch
-        return self._space.to_params(proposal.arch)
+        return space.to_params(proposal.arch)
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        if param_name not in self._space.distributions() and not self._warned:
+        outside = param_name not in self._space.distributions() if self._space is not None else _n_finished(study) > 0
+        if outside and not self._warned:
             self._warned = True
-            warnings.warn(
-                f"{type(self).__name__} proposes {self._space.name} architectures; param {param_name!r} (and any "
-                f"other outside {', '.join(self._space.distributions())}) is sampled at random. Build the "
-                "objective's architecture with space.suggest(trial) on the sampler's space",
-                stacklevel=2,
-            )
+            if self._space is not None:
+                what = (
+                    f"proposes {self._space.name} architectures; param {param_name!r} (and any other outside "
+                    f"{', '.join(self._space.distributions())}) is sampled at random. Build the objective's "
+                    "architecture with space.suggest(trial) on the sampler's space"
+                )
+            else:
+                what = (
+                    f"samples param {param_name!r} (and any other not suggested with one distribution in every "
+                    "trial so far) at random; params every trial suggests alike are searched together"
+                )
+            warnings.warn(f"{type(self).__name__} {what}", stacklevel=2)
         return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
-    def _history(self, study: Study, trial: FrozenTrial) -> History:
-        """Read the study's trials (all but ``trial``) as the search history."""
+    def _history(self, study: Study, trial: FrozenTrial, space: Space) -> History:
+        """Read the study's trials (all but ``trial``) as the search history over ``space``."""
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
         history = History()
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
-            arch = arch_of(t, self._space)
+            arch = arch_of(t, space)
+            if arch is not None and not space.is_valid(arch):  # params from another range: not this space's
+                continue
             if arch is not None:
                 self._handed_out.pop(t.number, None)
             elif t.state == TrialState.RUNNING and t.number in self._handed_out:
@@ -99,7 +127,7 @@ class SpaceSampler(BaseSampler):
                 continue
             if t.state == TrialState.FAIL and not failed_evaluation(t) and not awaits_retry(t):
                 continue  # skipped, or stopped before its architecture was recorded: free to propose
-            history.seen.add(self._space.key(arch))
+            history.seen.add(space.key(arch))
             if t.state == TrialState.COMPLETE and t.value is not None:
                 history.archs.append(arch)
                 history.values.append(sign * t.value)
@@ -108,5 +136,9 @@ class SpaceSampler(BaseSampler):
         return history
 
     @abstractmethod
-    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         """Return the architecture this trial evaluates (and the user attrs to record with it)."""
+
+
+def _n_finished(study: Study) -> int:
+    return sum(t.state.is_finished() for t in study._get_trials(deepcopy=False, use_cache=True))

@@ -19,8 +19,8 @@ from bananas.spaces import Space
 class RandomSearchSampler(SpaceSampler):
     """Random search without repeats: each trial a uniformly drawn architecture not yet tried."""
 
-    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
-        return Proposal(random_unseen(self._space, self._history(study, trial).seen, self._rng))
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
+        return Proposal(random_unseen(space, self._history(study, trial, space).seen, self._rng))
 
 
 class EvolutionSampler(SpaceSampler):
@@ -32,7 +32,7 @@ class EvolutionSampler(SpaceSampler):
     """
 
     def __init__(
-        self, *, space: Space, seed: int | None = None, population_size: int = 50, tournament_size: int = 10
+        self, *, space: Space | None = None, seed: int | None = None, population_size: int = 50, tournament_size: int = 10
     ) -> None:
         super().__init__(space=space, seed=seed)
         if not 1 <= tournament_size <= population_size:
@@ -40,18 +40,18 @@ class EvolutionSampler(SpaceSampler):
         self._population_size = population_size
         self._tournament_size = tournament_size
 
-    def _propose(self, study: Study, trial: FrozenTrial) -> Proposal:
-        history = self._history(study, trial)
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
+        history = self._history(study, trial, space)
         if len(history.archs) < self._population_size:
-            return Proposal(random_unseen(self._space, history.seen, self._rng))
+            return Proposal(random_unseen(space, history.seen, self._rng))
         population = range(len(history.archs) - self._population_size, len(history.archs))
         contenders = self._rng.choice(population, size=self._tournament_size, replace=False)
         parent = history.archs[max(contenders, key=lambda i: history.values[i])]
         for _ in range(100):
-            child = self._space.mutate(parent, self._rng)
-            if self._space.key(child) not in history.seen:
+            child = space.mutate(parent, self._rng)
+            if space.key(child) not in history.seen:
                 return Proposal(child)
-        return Proposal(random_unseen(self._space, history.seen, self._rng))
+        return Proposal(random_unseen(space, history.seen, self._rng))
 
 
 class ValidProposals(BaseSampler):

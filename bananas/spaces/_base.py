@@ -79,6 +79,20 @@ class Space(ABC):
         """Number of op nodes in a cell (positions in ``graph``)."""
 
     @property
+    def hyperparameters(self) -> dict[str, optuna.distributions.BaseDistribution]:
+        """Named params beside the cell (learning rate, width, ...); none by default."""
+        return {}
+
+    @property
+    def n_param_features(self) -> int:
+        """Number of columns of ``param_features`` (0: a cell only)."""
+        return 0
+
+    def param_features(self, arch: Arch) -> np.ndarray:
+        """Return the feature row of ``arch``'s hyperparameters (see ``bananas.spaces.params.features``)."""
+        return np.zeros(0)
+
+    @property
     def max_path_length(self) -> int:
         """Most op nodes on one input-to-output path of ``graph`` (path encodings stop there)."""
         return self.n_nodes
