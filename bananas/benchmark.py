@@ -20,7 +20,7 @@ import numpy as np
 
 from bananas.trials import ARCH
 
-CHECKPOINTS = (25, 50, 100, 150)
+CHECKPOINTS = (25, 50, 75, 100, 150)
 
 
 def run_one(

@@ -3,7 +3,10 @@
 ``digits`` is scikit-learn's bundled 8x8 handwritten digits (1,797 images): it
 works anywhere. ``cifar10`` and ``cifar100`` are read from a local folder in
 the standard python-pickle format (the ``cifar-10-batches-py`` /
-``cifar-100-python`` archives, unpacked). Train, validation and test splits
+``cifar-100-python`` archives, unpacked). ``fashion-mnist`` is Zalando's
+70,000 28x28 clothing images, read from the idx files (gzipped or not) that
+Debian's package ``dataset-fashion-mnist`` installs (MIT licence), or from
+``--data-dir``. Train, validation and test splits
 are fixed by a seed. Images stay ``uint8``; ``augment`` is the standard random
 crop with padding and horizontal flip, written with torch ops so it runs on
 the training device.
@@ -21,7 +24,12 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-DATASETS = ("digits", "cifar10", "cifar100")
+DATASETS = ("digits", "fashion-mnist", "cifar10", "cifar100")
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # where dataset-fashion-mnist puts its files
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 CIFAR_FILES = {
     "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], "test_batch", b"labels"),
     "cifar100": ("cifar-100-python", ["train"], "test", b"fine_labels"),
@@ -67,9 +75,9 @@ def load_dataset(
 ) -> Splits:
     """Return the seeded splits of ``name`` (one of ``DATASETS``).
 
-    ``digits``: 60/20/20 train/validation/test. CIFAR: the official test set is
-    the test split; ``valid_fraction`` of the official training set is held out
-    for validation.
+    ``digits``: 60/20/20 train/validation/test. Fashion-MNIST and CIFAR: the
+    official test set is the test split; ``valid_fraction`` of the official
+    training set is held out for validation.
     """
     if name == "digits":
         from sklearn.datasets import load_digits
@@ -81,12 +89,13 @@ def load_dataset(
         n_test = n_valid = int(0.2 * len(y))
         test, valid, train = np.split(order, [n_test, n_test + n_valid])
         return _splits((x[train], y[train]), (x[valid], y[valid]), (x[test], y[test]), 10, augment=False)
-    if name in CIFAR_FILES:
-        x, y, x_test, y_test, n_classes = _read_cifar(name, data_dir)
+    if name in CIFAR_FILES or name == "fashion-mnist":
+        x, y, x_test, y_test, n_classes = _read_cifar(name, data_dir) if name in CIFAR_FILES else _read_fashion(data_dir)
         order = np.random.default_rng(seed).permutation(len(y))
         n_valid = int(valid_fraction * len(y))
         valid, train = order[:n_valid], order[n_valid:]
-        return _splits((x[train], y[train]), (x[valid], y[valid]), (x_test, y_test), n_classes, augment=True)
+        augmented = name in CIFAR_FILES  # crops and flips suit CIFAR; Fashion-MNIST trains plain
+        return _splits((x[train], y[train]), (x[valid], y[valid]), (x_test, y_test), n_classes, augment=augmented)
     raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
 
 
@@ -132,6 +141,42 @@ def _read_cifar(name: str, data_dir: str | Path | None) -> tuple[np.ndarray, np.
     x_test, y_test = read(test_file)
     x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     return x, y, x_test, y_test, 100 if name == "cifar100" else 10
+
+
+def _read_fashion(data_dir: str | Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    folder = Path(data_dir or FASHION_MNIST_DIR)
+    found: dict[str, Path] = {}
+    for stem in (s for pair in IDX_FILES.values() for s in pair):
+        path = next((p for p in (folder / stem, folder / f"{stem}.gz") if p.is_file()), None)
+        if path is None:
+            raise DataError(
+                f"fashion-mnist: {folder} lacks {stem}(.gz); install Debian's package dataset-fashion-mnist "
+                f"(apt install dataset-fashion-mnist, files in {FASHION_MNIST_DIR}) or give --data-dir DIR "
+                "holding the four idx files"
+            )
+        found[stem] = path
+    (xs, ys), (xt, yt) = ((read_idx(found[i]), read_idx(found[lab])) for i, lab in IDX_FILES.values())
+    for images, labels, part in ((xs, ys, "train"), (xt, yt, "test")):
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DataError(f"fashion-mnist: the {part} idx files hold {images.shape} images and {labels.shape} labels")
+    return xs[:, None], ys.astype(np.int64), xt[:, None], yt.astype(np.int64), 10
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Return the uint8 array of an idx file (the MNIST format; gzipped when its name ends in ``.gz``)."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+        zero, kind, ndim = data[0:2], data[2], data[3]
+        if zero != b"\0\0" or kind != 0x08:
+            raise ValueError("not an idx file of unsigned bytes")
+        shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+        return np.frombuffer(bytearray(data), dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (OSError, ValueError, IndexError, EOFError) as err:
+        raise DataError(f"{path} cannot be read as an idx file ({err}); expected the MNIST idx format") from None
 
 
 def augment(images: torch.Tensor, generator: torch.Generator, padding: int = 4) -> torch.Tensor:

@@ -22,7 +22,7 @@ from bananas.spaces import DEFAULT_DATASETS, Arch, Space, TabularSpace, get_tabu
 OnEpoch = Callable[[int, float], None]
 Status = Literal["ok", "fail"]
 EVALUATORS = ("table", "train")
-TRAINING_SPACE, TRAINING_DATASET = "nb201", "digits"  # what the training evaluator builds, and trains on by default
+TRAINING_DATASET = "digits"  # what the training evaluator trains on by default
 
 
 @dataclass
@@ -92,16 +92,19 @@ class TabularEvaluator:
 
 def evaluation_space(kind: str, name: str, dataset: str | None = None, table: str | None = None) -> Space:
     """Return the space an evaluator of ``kind`` works on: with its results table for ``"table"``
-    (default dataset per space), the NB-201 space without a table for ``"train"`` (default: digits).
-    ValueError naming the fix for a combination that cannot work."""
+    (default dataset per space), a space that builds networks for ``"train"`` (nb201 without its table;
+    default dataset: the space's own, else digits). ValueError naming the fix for a combination that cannot work."""
     if kind not in EVALUATORS:
         raise ValueError(f"unknown evaluator {kind!r}; choose one of {', '.join(EVALUATORS)}")
     if kind == "train":
-        if name != TRAINING_SPACE:
-            raise ValueError("--evaluator train builds NAS-Bench-201 networks; add --space nb201")
-        from bananas.spaces import NB201Space
+        from bananas.spaces import NB201Space, get_space
+        from bananas.training import check_trainable
 
-        return NB201Space(dataset or TRAINING_DATASET)  # no table: the summary reports accuracies, not regrets
+        if name == "nb201":  # no table: the summary reports accuracies, not regrets
+            return NB201Space(dataset or TRAINING_DATASET)
+        space = get_space(name, dataset, table)
+        check_trainable(space)
+        return space
     return get_tabular_space(name, dataset or DEFAULT_DATASETS.get(name, ""), table)
 
 
@@ -120,11 +123,8 @@ def from_description(
         raise ValueError(f"unknown evaluator {kind!r}; choose one of {', '.join(EVALUATORS)}")
     from dataclasses import fields
 
-    from bananas.spaces import NB201Space
     from bananas.training import TrainConfig, TrainingEvaluator
 
-    if not isinstance(space, NB201Space):
-        raise ValueError(f"the training evaluator builds NAS-Bench-201 networks; got space {space.name!r}")
     settings = {f.name: description[f.name] for f in fields(TrainConfig) if f.name in description}
     if device is not None:
         settings["device"] = device

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import torch
@@ -15,7 +16,6 @@ import torch.nn.functional as F
 
 from bananas.datasets import Splits, augment
 from bananas.evaluators import OnEpoch
-from bananas.nets import Network
 
 if TYPE_CHECKING:
     from bananas.training import TrainConfig
@@ -48,14 +48,14 @@ class Trainer:
         x = (images.float() - self.splits.mean[:, None, None]) / self.splits.std[:, None, None]
         return x.contiguous(memory_format=self.memory_format)
 
-    def build(self, ops: tuple[str, ...], seed: int) -> Network:
+    def build(
+        self, network: Callable[..., torch.nn.Module], seed: int, config: TrainConfig | None = None
+    ) -> torch.nn.Module:
+        """Return ``network(in_channels=, n_classes=, channels=, n_cells=)`` seeded, on the device."""
+        cfg = config or self.config
         torch.manual_seed(seed)
-        model = Network(
-            ops,
-            in_channels=self.splits.shape[0],
-            n_classes=self.splits.n_classes,
-            channels=self.config.channels,
-            n_cells=self.config.n_cells,
+        model = network(
+            in_channels=self.splits.shape[0], n_classes=self.splits.n_classes, channels=cfg.channels, n_cells=cfg.n_cells
         )
         return model.to(self.device, memory_format=self.memory_format)  # type: ignore[call-overload]
 
@@ -71,9 +71,16 @@ class Trainer:
             correct += (logits.argmax(1) == y[start : start + 512]).sum()
         return 100.0 * float(correct) / len(y)
 
-    def fit(self, model: torch.nn.Module, epochs: int, seed: int, on_epoch: OnEpoch | None = None) -> dict[str, float]:
+    def fit(
+        self,
+        model: torch.nn.Module,
+        epochs: int,
+        seed: int,
+        on_epoch: OnEpoch | None = None,
+        config: TrainConfig | None = None,
+    ) -> dict[str, float]:
         """Train ``model`` for ``epochs`` (or until the time budget); return what the training took."""
-        cfg = self.config
+        cfg = config or self.config
         x, y = self.splits.train
         n, bs = len(y), cfg.batch_size
         steps = epochs * math.ceil(n / bs)

@@ -1,4 +1,10 @@
-"""The training evaluator: build an NB-201 network from an architecture and train it with PyTorch.
+"""The training evaluator: build a network from an architecture and train it with PyTorch.
+
+Any space with a ``network(arch, in_channels=, n_classes=, channels=, n_cells=)``
+method trains: NB-201 cells, user-declared cells (``CellSpace`` with op module
+factories, NAS-Bench-101), and a ``JointSpace`` of a cell and hyperparameters,
+whose hyperparameters named like ``TrainConfig`` fields (``lr``, ``channels``, ...)
+set them for each evaluation.
 
 The loop is ``bananas.trainer.Trainer`` (CUDA with mixed precision when
 present; the CPU otherwise, seeded and deterministic). Each evaluation
@@ -18,10 +24,11 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from bananas.evaluators import OnEpoch, Result, StopEvaluation
+from bananas.spaces import Space
 from bananas.spaces.nb201 import NB201Space
 
 if TYPE_CHECKING:
@@ -37,6 +44,7 @@ class TrainConfig:
     epochs: int = 10
     time_budget: float | None = None  # seconds of training per evaluation; stops early when reached
     batch_size: int = 32
+    train_subset: int | None = None  # train on this many images of the (seeded) training split; None: all
     optimizer: str = "sgd"  # sgd (momentum 0.9, nesterov) or adamw; cosine learning-rate decay either way
     lr: float | None = None  # default 0.05 for sgd, 0.003 for adamw
     weight_decay: float = 5e-4
@@ -50,8 +58,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        for name in ("epochs", "batch_size", "channels", "n_cells"):
-            if getattr(self, name) < 1:
+        for name in ("epochs", "batch_size", "channels", "n_cells", "train_subset"):
+            if (getattr(self, name) or 1) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("time_budget", "lr"):
             value = getattr(self, name)
@@ -64,25 +72,28 @@ class TrainConfig:
 
 
 class TrainingEvaluator:
-    """Evaluates NB-201 architectures by training them on ``dataset`` (``bananas.datasets.DATASETS``).
+    """Evaluates architectures of ``space`` by training them on ``dataset`` (``bananas.datasets.DATASETS``).
 
     Raises ``bananas.datasets.DataError`` at construction for data that cannot be read.
     """
 
     def __init__(
-        self, space: NB201Space, dataset: str = "digits", data_dir: str | None = None, config: TrainConfig | None = None
+        self, space: Space, dataset: str = "digits", data_dir: str | None = None, config: TrainConfig | None = None
     ) -> None:
-        if not isinstance(space, NB201Space):
-            raise ValueError(f"the training evaluator builds NAS-Bench-201 networks; got space {space.name!r}")
+        check_trainable(space)
+        if config is not None and config.inherit_weights and not isinstance(space, NB201Space):
+            raise ValueError("weight inheritance works on NAS-Bench-201 cells only; drop --inherit-weights")
         from bananas.datasets import load_dataset
         from bananas.trainer import Trainer, pick_device
 
         self.space = space
         self.config = config or TrainConfig()
         self.device = pick_device(self.config.device)
-        self.trainer = Trainer(
-            load_dataset(dataset, data_dir, seed=self.config.seed).to(self.device), self.config, self.device
-        )
+        splits = load_dataset(dataset, data_dir, seed=self.config.seed)
+        if self.config.train_subset is not None:
+            x, y = splits.train
+            splits.train = (x[: self.config.train_subset], y[: self.config.train_subset])
+        self.trainer = Trainer(splits.to(self.device), self.config, self.device)
         self._trained: dict[Any, tuple[tuple[str, ...], float, dict[str, torch.Tensor]]] = {}
 
     def describe(self) -> dict[str, Any]:
@@ -110,13 +121,22 @@ class TrainingEvaluator:
             reason = f"{type(err).__name__}: {err}"
         return Result(status="fail", reason=reason, cost=time.perf_counter() - start)
 
-    def _train(self, arch: tuple[str, ...], on_epoch: OnEpoch | None) -> dict[str, Any]:
+    def config_for(self, arch: Any) -> TrainConfig:
+        """The training settings of ``arch``: the evaluator's, with the space's hyperparameters that name a
+        ``TrainConfig`` field applied (a ``JointSpace``)."""
+        settings = getattr(self.space, "settings", lambda _: {})(arch)
+        names = {f.name for f in fields(TrainConfig)}
+        return replace(self.config, **{k: v for k, v in settings.items() if k in names})
+
+    def _train(self, arch: Any, on_epoch: OnEpoch | None) -> dict[str, Any]:
+        from functools import partial
+
         from bananas.nets import count_flops
 
-        cfg = self.config
-        ops = self.space.canonical(arch)
+        cfg = self.config_for(arch)
+        ops = self.space.canonical(arch) if isinstance(self.space, NB201Space) else arch
         seed = cfg.seed * 1_000_003 + zlib.crc32(self.space.to_string(ops).encode())
-        model = self.trainer.build(ops, seed)
+        model = self.trainer.build(partial(self.space.network, ops), seed, cfg)  # type: ignore[attr-defined]
         metrics: dict[str, Any] = {
             "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
             "flops_m": count_flops(model, self.trainer.splits.shape) / 1e6,
@@ -128,7 +148,7 @@ class TrainingEvaluator:
             metrics["inherited_from"] = self.space.to_string(parent_ops)
             metrics["inherited_fraction"] = inherit(model, state)
             epochs = cfg.inherit_epochs or max(1, cfg.epochs // 2)
-        metrics.update(self.trainer.fit(model, epochs, seed, on_epoch))
+        metrics.update(self.trainer.fit(model, epochs, seed, on_epoch, cfg))
         metrics["valid_acc"] = self.trainer.accuracy(model, self.trainer.splits.valid)
         metrics["test_acc"] = self.trainer.accuracy(model, self.trainer.splits.test)
         if cfg.inherit_weights:
@@ -140,6 +160,15 @@ class TrainingEvaluator:
         """Return the best evaluated architecture one edge op away from ``ops`` (canonical forms), if any."""
         near = [t for t in self._trained.values() if sum(a != b for a, b in zip(t[0], ops, strict=True)) == 1]
         return max(near, key=lambda t: t[1], default=None)
+
+
+def check_trainable(space: Space) -> None:
+    """ValueError naming the fix unless ``space`` can build a network of its architectures."""
+    if not callable(getattr(space, "network", None)):
+        raise ValueError(
+            f"space {space.name!r} cannot build networks to train; train nb201 or nb101, or a CellSpace "
+            "declared with op module factories (see docs/own-space.md)"
+        )
 
 
 def inherit(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> float:

@@ -66,6 +66,17 @@ def _storage_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _space_name(text: str) -> str:
+    """A registered space or ``PATH.py:NAME``; the parser's one-line error otherwise."""
+    from bananas.spaces import SPACES
+
+    if text in SPACES or text.partition(":")[0].endswith(".py"):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"unknown space {text!r}; choose one of {', '.join(SPACES)}, or PATH.py:NAME (a Space in your own file)"
+    )
+
+
 def _space_args(p: argparse.ArgumentParser) -> None:
     from bananas.datasets import DATASETS as TRAINING_DATASETS
     from bananas.evaluators import TRAINING_DATASET
@@ -76,13 +87,17 @@ def _space_args(p: argparse.ArgumentParser) -> None:
     def listed(names: Any, default: str) -> str:
         return ", ".join(f"{n} (default)" if n == default else n for n in names)
 
-    space_help = f"search space (default: {DEFAULT_SPACE})"
-    p.add_argument("--space", default=DEFAULT_SPACE, choices=list(SPACES), help=space_help)
+    space_help = (
+        f"search space: {listed(SPACES, DEFAULT_SPACE)}, or PATH.py:NAME, a Space your own Python file declares "
+        "(see docs/own-space.md)"
+    )
+    p.add_argument("--space", default=DEFAULT_SPACE, type=_space_name, help=space_help)
     p.add_argument(
         "--dataset",
         help=f"nbgraph: {listed(NBGRAPH_DATASETS, DEFAULT_DATASETS['nbgraph'])}; "
         f"nb201 tables: {listed(TABLES, DEFAULT_DATASETS['nb201'])} or any with --table; "
-        f"nb201 training: {listed(TRAINING_DATASETS, TRAINING_DATASET)}",
+        f"training (nb201, nb101 ({DEFAULT_DATASETS['nb101']}), your own): "
+        f"{listed(TRAINING_DATASETS, TRAINING_DATASET)}",
     )
     p.add_argument(
         "--table",
@@ -123,17 +138,22 @@ def _training_args(p: argparse.ArgumentParser) -> None:
     from bananas.evaluators import EVALUATORS
     from bananas.training import OPTIMIZERS
 
-    g = p.add_argument_group("training (--evaluator train, --space nb201)")
+    g = p.add_argument_group("training (--evaluator train; --space nb201, nb101 or PATH.py:NAME)")
     g.add_argument(
         "--evaluator",
         default="table",
         choices=EVALUATORS,
         help="look architectures up in the space's table (default) or train them with PyTorch",
     )
-    g.add_argument("--data-dir", help="folder with cifar-10-batches-py / cifar-100-python (digits needs none)")
+    g.add_argument(
+        "--data-dir",
+        help="folder with cifar-10-batches-py / cifar-100-python, or the Fashion-MNIST idx files "
+        "(default: /usr/share/datasets/fashion-mnist; digits needs none)",
+    )
     g.add_argument("--epochs", type=positive_int, default=10, help="epochs per evaluation (default: 10)")
     g.add_argument("--time-budget", type=positive_float, help="seconds of training per evaluation, at most")
     g.add_argument("--train-batch-size", type=positive_int, default=32, help="images per step (default: 32)")
+    g.add_argument("--train-subset", type=positive_int, help="train on this many images of the training split")
     g.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS, help="with cosine decay (default: sgd)")
     g.add_argument("--lr", type=positive_float, help="learning rate (default: 0.05 for sgd, 0.003 for adamw)")
     g.add_argument("--channels", type=positive_int, default=8, help="C: stages have C, 2C, 4C channels (default: 8)")

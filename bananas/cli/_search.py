@@ -20,6 +20,7 @@ def _evaluator_description(args: argparse.Namespace) -> dict[str, Any]:
         "epochs": args.epochs,
         "time_budget": args.time_budget,
         "batch_size": args.train_batch_size,
+        "train_subset": args.train_subset,
         "optimizer": args.optimizer,
         "lr": args.lr,
         "channels": args.channels,
@@ -32,7 +33,7 @@ def _evaluator_description(args: argparse.Namespace) -> dict[str, Any]:
 
 
 TRAINING_FLAGS = (
-    "data_dir", "epochs", "time_budget", "train_batch_size", "optimizer", "lr", "channels", "cells",
+    "data_dir", "epochs", "time_budget", "train_batch_size", "train_subset", "optimizer", "lr", "channels", "cells",
     "inherit_weights", "inherit_epochs", "prune",
 )  # fmt: skip
 BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor")

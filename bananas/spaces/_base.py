@@ -124,7 +124,9 @@ class Space(ABC):
         params: dict[str, Any] = {}
         for name, dist in self.distributions().items():
             if isinstance(dist, optuna.distributions.IntDistribution):
-                params[name] = trial.suggest_int(name, dist.low, dist.high)
+                params[name] = trial.suggest_int(name, dist.low, dist.high, step=dist.step, log=dist.log)
+            elif isinstance(dist, optuna.distributions.FloatDistribution):
+                params[name] = trial.suggest_float(name, dist.low, dist.high, step=dist.step, log=dist.log)
             elif isinstance(dist, optuna.distributions.CategoricalDistribution):
                 params[name] = trial.suggest_categorical(name, dist.choices)
             else:

@@ -194,6 +194,12 @@ class NB201Space(Space):
     def n_nodes(self) -> int:
         return len(EDGES)
 
+    def network(self, arch: Ops, **kwargs: Any) -> Any:
+        """Return the NB-201 network of ``arch`` (``bananas.nets.Network``; ``kwargs``: its arguments)."""
+        from bananas.nets import Network
+
+        return Network(self.canonical(arch), **kwargs)
+
     @property
     def max_path_length(self) -> int:
         return 3  # input -> 1 -> 2 -> output
