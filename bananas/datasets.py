@@ -90,7 +90,9 @@ def load_dataset(
         test, valid, train = np.split(order, [n_test, n_test + n_valid])
         return _splits((x[train], y[train]), (x[valid], y[valid]), (x[test], y[test]), 10, augment=False)
     if name in CIFAR_FILES or name == "fashion-mnist":
-        x, y, x_test, y_test, n_classes = _read_cifar(name, data_dir) if name in CIFAR_FILES else _read_fashion(data_dir)
+        x, y, x_test, y_test, n_classes = (
+            _read_cifar(name, data_dir) if name in CIFAR_FILES else _read_fashion(data_dir)
+        )
         order = np.random.default_rng(seed).permutation(len(y))
         n_valid = int(valid_fraction * len(y))
         valid, train = order[:n_valid], order[n_valid:]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.encodings import get_encoder
+from bananas.encodings import encoder_for
 from bananas.predictors import get_predictor, rank_correlations
 from bananas.spaces import TabularSpace
 

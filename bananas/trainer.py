@@ -55,7 +55,10 @@ class Trainer:
         cfg = config or self.config
         torch.manual_seed(seed)
         model = network(
-            in_channels=self.splits.shape[0], n_classes=self.splits.n_classes, channels=cfg.channels, n_cells=cfg.n_cells
+            in_channels=self.splits.shape[0],
+            n_classes=self.splits.n_classes,
+            channels=cfg.channels,
+            n_cells=cfg.n_cells,
         )
         return model.to(self.device, memory_format=self.memory_format)  # type: ignore[call-overload]
 

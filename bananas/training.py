@@ -124,7 +124,7 @@ class TrainingEvaluator:
     def config_for(self, arch: Any) -> TrainConfig:
         """The training settings of ``arch``: the evaluator's, with the space's hyperparameters that name a
         ``TrainConfig`` field applied (a ``JointSpace``)."""
-        settings = getattr(self.space, "settings", lambda _: {})(arch)
+        settings = self.space.settings(arch)
         names = {f.name for f in fields(TrainConfig)}
         return replace(self.config, **{k: v for k, v in settings.items() if k in names})
 

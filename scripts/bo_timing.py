@@ -11,7 +11,7 @@ import torch
 
 from bananas.acquisition import get_acquisition
 from bananas.bo import BananasStep, History
-from bananas.encodings import DEFAULT_ENCODING, get_encoder
+from bananas.encodings import DEFAULT_ENCODING, encoder_for
 from bananas.spaces import get_tabular_space
 
 

@@ -35,7 +35,7 @@ def pruned_shapes(space) -> set[tuple[int, tuple[tuple[int, int], ...]]]:
         relabelled = (
             tuple(sorted((order.get(i, i if i == 0 else m + 1), order.get(j, m + 1)) for i, j in edges))
             for perm in itertools.permutations(range(1, m + 1))
-            for order in [dict(zip(inner, perm))]
+            for order in [dict(zip(inner, perm, strict=True))]
         )
         least = min(form for form in relabelled if all(i < j for i, j in form))  # a topological order
         shapes.add((m, least))
@@ -67,8 +67,10 @@ def main() -> None:
     space = CellSpace(tuple(NB101_OPS)[: args.ops], args.nodes, max_edges=args.max_edges)
     start = time.perf_counter()
     n = count(space)
-    print(f"unique cells: {n} (nodes {args.nodes}, max edges {args.max_edges}, ops {args.ops}) "
-          f"in {time.perf_counter() - start:.0f} s")
+    print(
+        f"unique cells: {n} (nodes {args.nodes}, max edges {args.max_edges}, ops {args.ops}) "
+        f"in {time.perf_counter() - start:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -43,10 +43,9 @@ def run(dataset: str, method: str, seed: int, budget: int) -> dict:
     space = get_space("nbgraph", dataset)
 
     def objective(trial: optuna.Trial) -> float:
-        links = [trial.suggest_int(f"link{i}", 0, i) for i in (1, 2, 3)]
-        ops = [trial.suggest_categorical(f"op{i}", space.op_names) for i in range(4)]
-        arch = space.from_params({**{f"link{i}": v for i, v in zip((1, 2, 3), links)}, **dict(zip(
-            [f"op{i}" for i in range(4)], ops))})
+        params = {f"link{i}": trial.suggest_int(f"link{i}", 0, i) for i in (1, 2, 3)}
+        params |= {f"op{i}": trial.suggest_categorical(f"op{i}", space.op_names) for i in range(4)}
+        arch = space.from_params(params)
         if not space.is_valid(arch):
             raise ValueError("a cell of skips only is no network")
         metrics = space.lookup(arch)
@@ -55,9 +54,7 @@ def run(dataset: str, method: str, seed: int, budget: int) -> dict:
 
     study = optuna.create_study(direction="maximize", sampler=make_sampler(method, seed))
     study.optimize(objective, n_trials=budget, catch=(ValueError,))
-    queries = [
-        {"valid_acc": t.value or 0.0, "test_acc": t.user_attrs.get("test_acc", 0.0)} for t in study.trials
-    ]
+    queries = [{"valid_acc": t.value or 0.0, "test_acc": t.user_attrs.get("test_acc", 0.0)} for t in study.trials]
     return {"method": method, "seed": seed, "queries": queries, "bo_seconds": []}
 
 

@@ -16,7 +16,9 @@ from bananas.spaces.joint import JointSpace
 
 def conv_bn_relu(kernel: int):
     """A factory of the op: channels -> a module that keeps the input's shape."""
-    return lambda c: nn.Sequential(nn.Conv2d(c, c, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(c), nn.ReLU())
+    return lambda c: nn.Sequential(
+        nn.Conv2d(c, c, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(c), nn.ReLU()
+    )
 
 
 OPS = {

@@ -67,14 +67,16 @@ def main() -> None:
     args = parser.parse_args()
     jobs = [(m, s) for m in args.method for s in args.seeds]
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = list(pool.map(search, *zip(*jobs), [args] * len(jobs)))
+        runs = list(pool.map(search, [m for m, _ in jobs], [s for _, s in jobs], [args] * len(jobs)))
     for run in runs:
         print(json.dumps(run))
     for method in args.method:
         tests = [r["test_acc"] for r in runs if r["method"] == method]
         per_eval = [r["seconds_per_evaluation"] for r in runs if r["method"] == method]
-        print(f"{method}: mean test acc of the best-by-validation {sum(tests) / len(tests):.2f}% over "
-              f"{len(tests)} seeds; {sum(per_eval) / len(per_eval):.1f} s per evaluation")
+        print(
+            f"{method}: mean test acc of the best-by-validation {sum(tests) / len(tests):.2f}% over "
+            f"{len(tests)} seeds; {sum(per_eval) / len(per_eval):.1f} s per evaluation"
+        )
     if args.out:
         Path(args.out).write_text(json.dumps(runs, indent=1))
 

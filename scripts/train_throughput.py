@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from functools import partial
 from statistics import median
 
 import torch
 import torch.nn.functional as F
 
 from bananas.datasets import Splits, load_dataset
+from bananas.nets import Network
 from bananas.spaces.nb201 import from_string
 from bananas.trainer import Trainer, pick_device
 from bananas.training import TrainConfig
@@ -43,7 +45,7 @@ def bare_loop(trainer: Trainer, steps: int, seed: int) -> float:
     x_all, y_all = trainer.splits.train
     bs = trainer.config.batch_size
     x_all = trainer.prepare(x_all)  # normalized once, up front: the bare loop does no data work
-    model = trainer.build(ARCH, seed)
+    model = trainer.build(partial(Network, ARCH), seed)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
     scaler = torch.amp.GradScaler(trainer.device.type, enabled=trainer.amp)
     model.train()
@@ -72,7 +74,7 @@ def our_loop(trainer: Trainer, steps: int, seed: int) -> float:
     """images/s of ``Trainer.fit`` for about ``steps`` steps (whole epochs)."""
     n = len(trainer.splits.train[1])
     epochs = max(1, round(steps * trainer.config.batch_size / n))
-    model = trainer.build(ARCH, seed)
+    model = trainer.build(partial(Network, ARCH), seed)
     trainer.fit(model, 1, seed)  # warm-up
     return trainer.fit(model, epochs, seed)["images_per_second"]
 

@@ -58,7 +58,13 @@ def test_search_end_to_end_writes_the_study_and_a_summary(tmp_path):
     [
         (["search", "--dataset", "mnist"], "choose one of"),
         (["search", "--space", "nb201", "--dataset", "imagenet16"], "--table"),
-        (["search", "--evaluator", "train"], "add --space nb201"),
+        (["search", "--evaluator", "train"], "cannot build networks to train; train nb201 or nb101"),
+        (["search", "--space", "nb101"], "add --evaluator train"),
+        (["search", "--space", "nb102"], "or PATH.py:NAME"),
+        (["search", "--space", "no/such.py:SPACE"], "no file 'no/such.py'"),
+        (["search", "--space", "scripts/my_space.py:NOPE"], "has no Space 'NOPE' (Spaces it declares: CELL, SPACE)"),
+        (["search", "--space", "scripts/my_space.py"], "write PATH.py:NAME"),
+        (["search", "--space", "nb101", "--evaluator", "train", "--data-dir", "/no/such"], "dataset-fashion-mnist"),
         (["search", "--space", "nb201", "--evaluator", "train", "--dataset", "cifar10"], "--data-dir"),
         (["search", "--space", "nb201", "--evaluator", "train", "--device", "cuda:7"], "no CUDA GPU"),
         (["search", "--space", "nb201", "--table", "/no/such.csv"], "cannot read table"),
@@ -194,3 +200,29 @@ def test_an_unreachable_database_is_a_quick_one_line_error_without_the_password(
     assert out.returncode == 2 and time.perf_counter() - start < 30
     assert "127.0.0.1:1" in out.stderr and "s3cret" not in out.stderr + out.stdout
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_space_declared_in_a_users_file_is_searched_and_resumed(tmp_path):
+    """``--space PATH.py:NAME``: the study records the spec, so resuming (or a worker) finds the file again."""
+    space_file = tmp_path / "cells.py"
+    space_file.write_text(
+        "from torch import nn\n"
+        "from optuna.distributions import FloatDistribution\n"
+        "from bananas.spaces import CellSpace\n"
+        "from bananas.spaces.joint import JointSpace\n"
+        "OPS = {'conv': lambda c: nn.Conv2d(c, c, 3, padding=1), 'pool': lambda c: nn.MaxPool2d(3, 1, 1)}\n"
+        "CELL = CellSpace(OPS, 3, max_edges=5, name='tiny')\n"
+        "SPACE = JointSpace(CELL, {'lr': FloatDistribution(0.01, 0.1, log=True)})\n"
+    )
+    db = f"sqlite:///{tmp_path}/own.db"
+    args = ["search", "--space", f"{space_file}:SPACE", "--evaluator", "train", "--dataset", "digits"]
+    args += ["--epochs", "1", "--channels", "4", "--storage", db, "--quiet", "--n-init", "2", "--batch-size", "2"]
+    first = _bananas(*args, "--budget", "3")
+    assert first.returncode == 0, first.stderr
+    again = _bananas(*args, "--budget", "5")
+    assert again.returncode == 0, again.stderr
+    (study,) = optuna.get_all_study_summaries(db)
+    trials = optuna.load_study(study_name=study.study_name, storage=db).trials
+    assert len(trials) == 5 and all(t.state.name == "COMPLETE" for t in trials)
+    assert all(0.01 <= t.params["lr"] <= 0.1 and "edge_0_1" in t.params for t in trials)
+    assert "pred_mean" in trials[-1].user_attrs  # the model picked the last ones

@@ -16,8 +16,25 @@ from bananas.predictors import PREDICTORS, get_predictor, rank_correlations
 from bananas.spaces import DEFAULT_DATASETS, SPACES, TabularSpace, get_space
 
 
-@pytest.fixture(scope="module", params=list(SPACES))
+def _declared(name):
+    """Spaces a user declares, beside the registered ones: a cell with ops on edges, and a cell with
+    hyperparameters."""
+    from bananas.spaces import CellSpace, NB101Space
+    from bananas.spaces.joint import JointSpace
+
+    if name == "cell-edges":
+        return CellSpace(("conv", "pool", "skip"), 3, ops_on="edges", max_edges=8, name="cell-edges")
+    lr, width = (
+        optuna.distributions.FloatDistribution(1e-3, 0.3, log=True),
+        optuna.distributions.IntDistribution(8, 32, step=8),
+    )
+    return JointSpace(NB101Space(), {"lr": lr, "channels": width})
+
+
+@pytest.fixture(scope="module", params=[*SPACES, "cell-edges", "joint"])
 def space(request):
+    if request.param not in SPACES:
+        return _declared(request.param)
     assert request.param in DEFAULT_DATASETS, f"space {request.param!r} needs a default dataset"
     return get_space(request.param, DEFAULT_DATASETS[request.param])
 
@@ -55,10 +72,13 @@ def test_a_trial_suggests_the_architecture_of_its_params(space, archs):
 
 def test_moves_stay_in_the_space(space, archs):
     rng = np.random.default_rng(1)
+    stuck = 0  # a cell no one edit changes (NB-101: input -> output at the edge limit, the rest dead)
     for arch in archs[:10]:
         neighbors = space.neighbors(arch)
-        assert neighbors and all(space.is_valid(n) and n != arch for n in neighbors)
+        stuck += not neighbors
+        assert all(space.is_valid(n) and n != arch for n in neighbors)
         assert space.is_valid(space.mutate(arch, rng, edits=2))
+    assert stuck <= 1
     keys = {space.key(a) for a in archs}
     unique = space.unique(archs + archs)
     assert len(unique) == len(keys) and not space.unique(archs, exclude=keys)

@@ -71,6 +71,30 @@ def test_workers_benchmark(tmp_path):
     assert "2 worker(s)" in out and "0 duplicated" in out and (tmp_path / "wall.json").exists()
 
 
+def test_generic_benchmark(tmp_path):
+    out = _run(
+        "generic_benchmark.py",
+        *("--dataset", "cora", "--methods", "bananas", "tpe", "--seeds", "2", "--budget", "25"),
+        *("--workers", "2", "--out", str(tmp_path)),
+    )
+    assert "| bananas |" in out and "| tpe |" in out and (tmp_path / "regret.png").exists()
+
+
+def test_count_cells():
+    assert "unique cells: 91 " in _run("count_cells.py", "--nodes", "2")
+
+
+def test_own_space_search_on_the_space_of_my_space_file(tmp_path):
+    """scripts/own_space_search.py searches the SPACE that "my_space.py" declares (digits: CI has no
+    Fashion-MNIST package)."""
+    out = _run(
+        "own_space_search.py",
+        *("--method", "bananas", "random", "--seeds", "0", "--budget", "2", "--dataset", "digits"),
+        *("--train-subset", "200", "--workers", "2", "--out", str(tmp_path / "runs.json")),
+    )
+    assert "bananas: mean test acc" in out and "random: mean test acc" in out and (tmp_path / "runs.json").exists()
+
+
 def test_every_script_is_run_here():
     """A new script needs a smoke test in this file."""
     here = Path(__file__).read_text()

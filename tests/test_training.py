@@ -1,4 +1,5 @@
 import pickle
+from functools import partial
 
 import numpy as np
 import optuna
@@ -39,7 +40,7 @@ def test_digits_splits_are_fixed_by_the_seed_and_disjoint(digits):
 
 def test_a_few_training_steps_lower_the_loss(digits):
     trainer = Trainer(digits, TrainConfig(epochs=1, **SMALL), torch.device("cpu"))
-    model = trainer.build(GOOD, seed=0)
+    model = trainer.build(partial(Network, GOOD), seed=0)
     x, y = trainer.prepare(digits.train[0][:256]), digits.train[1][:256]
     before = torch.nn.functional.cross_entropy(model(x), y).item()
     trainer.fit(model, epochs=2, seed=0)
@@ -165,7 +166,7 @@ def test_an_evaluator_is_built_again_from_its_description(space, cora):
     assert isinstance(again, TrainingEvaluator) and again.config == ev.config
     table = from_description(TabularEvaluator(cora, simulated_cost=(0.0, 0.01)).describe(), cora)
     assert isinstance(table, TabularEvaluator) and table.simulated_cost == (0.0, 0.01)
-    with pytest.raises(ValueError, match="NAS-Bench-201"):
+    with pytest.raises(ValueError, match="cannot build networks to train; train nb201 or nb101"):
         from_description(ev.describe(), cora)
 
     def stop(epoch, valid_acc):
@@ -173,3 +174,75 @@ def test_an_evaluator_is_built_again_from_its_description(space, cora):
 
     with pytest.raises(StopEvaluation, match="enough"):  # the evaluator lets the stop through: not a failure
         ev.evaluate(GOOD, on_epoch=stop)
+
+
+def _write_idx(path, array):
+    import gzip
+
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    if path.suffix == ".gz":
+        with gzip.open(path, "wb") as f:
+            f.write(data)
+    else:
+        path.write_bytes(data)
+
+
+@pytest.fixture
+def fashion(tmp_path):
+    """Small Fashion-MNIST idx files: gzipped train files, plain test files (both forms are read)."""
+    rng = np.random.default_rng(0)
+    for stem, n, gz in (("train", 300, True), ("t10k", 100, False)):
+        labels = rng.integers(10, size=n)
+        images = rng.integers(0, 60, size=(n, 28, 28)) + (labels * 20)[:, None, None]  # learnable: brightness
+        suffix = ".gz" if gz else ""
+        _write_idx(tmp_path / f"{stem}-images-idx3-ubyte{suffix}", images)
+        _write_idx(tmp_path / f"{stem}-labels-idx1-ubyte{suffix}", labels)
+    return tmp_path
+
+
+def test_fashion_mnist_is_read_from_idx_files_with_a_seeded_validation_split(fashion):
+    splits = load_dataset("fashion-mnist", fashion, seed=0)
+    assert splits.shape == (1, 28, 28) and splits.n_classes == 10 and not splits.augment
+    assert [len(s[1]) for s in (splits.train, splits.valid, splits.test)] == [240, 60, 100]
+    other = load_dataset("fashion-mnist", fashion, seed=1)
+    assert torch.equal(other.test[0], splits.test[0]) and not torch.equal(other.valid[0], splits.valid[0])
+
+
+def test_missing_fashion_mnist_names_the_package_and_the_folder(tmp_path):
+    with pytest.raises(DataError, match=r"lacks train-images-idx3-ubyte.*dataset-fashion-mnist.*--data-dir"):
+        load_dataset("fashion-mnist", tmp_path)
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x0d\x03junk")
+    for stem in ("train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (tmp_path / stem).write_bytes(b"")
+    with pytest.raises(DataError, match="cannot be read as an idx file"):
+        load_dataset("fashion-mnist", tmp_path)
+
+
+def test_a_declared_cell_with_hyperparameters_trains_with_its_own_settings(fashion):
+    from bananas.spaces import NB101Space
+    from bananas.spaces.joint import JointSpace
+
+    space = JointSpace(
+        NB101Space("fashion-mnist"),
+        {
+            "lr": optuna.distributions.FloatDistribution(1e-3, 0.1, log=True),
+            "channels": optuna.distributions.IntDistribution(4, 8, step=4),
+        },
+    )
+    config = TrainConfig(epochs=1, train_subset=100, batch_size=50, device="cpu")
+    ev = TrainingEvaluator(space, "fashion-mnist", str(fashion), config)
+    assert len(ev.trainer.splits.train[1]) == 100
+    arch = space.from_params(
+        {
+            **space.cell.to_params(space.cell.from_string("0-1,1-6|conv3x3-bn-relu" + ",maxpool3x3" * 4)),
+            "lr": 0.02,
+            "channels": 8,
+        }
+    )
+    assert ev.config_for(arch).lr == 0.02 and ev.config_for(arch).channels == 8
+    result = ev.evaluate(arch)
+    assert result.ok, result.reason
+    narrow = space.from_params({**space.to_params(arch), "channels": 4})
+    assert ev.evaluate(narrow).metrics["params_m"] < result.metrics["params_m"]  # the width is applied
+    assert 0 <= result.metrics["test_acc"] <= 100

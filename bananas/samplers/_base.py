@@ -92,7 +92,10 @@ class SpaceSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        outside = param_name not in self._space.distributions() if self._space is not None else _n_finished(study) > 0
+        if self._space is not None:
+            outside = param_name not in self._space.distributions()
+        else:  # multi-objective studies were warned about in infer_relative_search_space
+            outside = _n_finished(study) > 0 and not study._is_multi_objective()
         if outside and not self._warned:
             self._warned = True
             if self._space is not None:

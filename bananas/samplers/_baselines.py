@@ -32,7 +32,12 @@ class EvolutionSampler(SpaceSampler):
     """
 
     def __init__(
-        self, *, space: Space | None = None, seed: int | None = None, population_size: int = 50, tournament_size: int = 10
+        self,
+        *,
+        space: Space | None = None,
+        seed: int | None = None,
+        population_size: int = 50,
+        tournament_size: int = 10,
     ) -> None:
         super().__init__(space=space, seed=seed)
         if not 1 <= tournament_size <= population_size:

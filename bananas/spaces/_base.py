@@ -88,6 +88,10 @@ class Space(ABC):
         """Number of columns of ``param_features`` (0: a cell only)."""
         return 0
 
+    def settings(self, arch: Arch) -> dict[str, Any]:
+        """Return ``arch``'s hyperparameter values by name (none by default)."""
+        return {}
+
     def param_features(self, arch: Arch) -> np.ndarray:
         """Return the feature row of ``arch``'s hyperparameters (see ``bananas.spaces.params.features``)."""
         return np.zeros(0)

@@ -227,13 +227,19 @@ class CellSpace(Space):
             raise ValueError(f"space {self.name!r} has op names only; give ops={{name: channels -> nn.Module}}")
         return CellModule(self, arch, ops, channels)
 
-    def network(self, arch: Cell, *, in_channels: int, n_classes: int, channels: int = 16, n_cells: int = 1) -> nn.Module:
+    def network(
+        self, arch: Cell, *, in_channels: int, n_classes: int, channels: int = 16, n_cells: int = 1
+    ) -> nn.Module:
         """Return ``bananas.cell_nets.StackedNetwork`` of ``arch``'s cell (the space's own op modules)."""
         from bananas.cell_nets import StackedNetwork
 
         self.build(arch, channels)  # names a missing op factory before anything is stacked
         return StackedNetwork(
-            lambda c: self.build(arch, c), in_channels=in_channels, n_classes=n_classes, channels=channels, n_cells=n_cells
+            lambda c: self.build(arch, c),
+            in_channels=in_channels,
+            n_classes=n_classes,
+            channels=channels,
+            n_cells=n_cells,
         )
 
 

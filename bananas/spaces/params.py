@@ -135,7 +135,7 @@ class ParamSpace(Space):
         try:
             params = json.loads(text)
         except ValueError:
-            raise ValueError(f"malformed params id {text!r}; expected a JSON object, e.g. {{\"lr\": 0.01}}") from None
+            raise ValueError(f'malformed params id {text!r}; expected a JSON object, e.g. {{"lr": 0.01}}') from None
         return self.from_params(params)
 
     def is_valid(self, arch: tuple[Any, ...]) -> bool:
