@@ -226,3 +226,11 @@ def test_a_space_declared_in_a_users_file_is_searched_and_resumed(tmp_path):
     assert len(trials) == 5 and all(t.state.name == "COMPLETE" for t in trials)
     assert all(0.01 <= t.params["lr"] <= 0.1 and "edge_0_1" in t.params for t in trials)
     assert "pred_mean" in trials[-1].user_attrs  # the model picked the last ones
+
+
+def test_a_space_file_that_fails_to_run_is_one_line_naming_it(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import numpy\nSPACE = numpy.no_such_thing\n")
+    out = _bananas("search", "--space", f"{broken}:SPACE", "--storage", f"sqlite:///{tmp_path}/x.db")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"running {broken} failed: AttributeError" in out.stderr and "Traceback" not in out.stderr

@@ -76,7 +76,7 @@ class BananasSampler(SpaceSampler):
         """The BANANAS step over ``space``: one for the sampler's space; a new one whenever the study's
         inferred search space changes."""
         step = self._step
-        if step is None or step.space.distributions() != space.distributions():
+        if step is None or (step.space is not space and step.space.distributions() != space.distributions()):
             step = self._step = BananasStep(
                 space,
                 encoder_for(self._encoding, space),

@@ -92,11 +92,7 @@ class SpaceSampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
-        if self._space is not None:
-            outside = param_name not in self._space.distributions()
-        else:  # multi-objective studies were warned about in infer_relative_search_space
-            outside = _n_finished(study) > 0 and not study._is_multi_objective()
-        if outside and not self._warned:
+        if not self._warned and self._outside(study, param_name):
             self._warned = True
             if self._space is not None:
                 what = (
@@ -112,6 +108,14 @@ class SpaceSampler(BaseSampler):
             warnings.warn(f"{type(self).__name__} {what}", stacklevel=2)
         return self._independent.sample_independent(study, trial, param_name, param_distribution)
 
+    def _outside(self, study: Study, param_name: str) -> bool:
+        """Whether sampling ``param_name`` independently is worth a warning: a param outside the sampler's
+        space, or (no space) outside the inferred one once trials have finished (multi-objective studies
+        were warned about in ``infer_relative_search_space``)."""
+        if self._space is not None:
+            return param_name not in self._space.distributions()
+        return not study._is_multi_objective() and _n_finished(study) > 0
+
     def _history(self, study: Study, trial: FrozenTrial, space: Space) -> History:
         """Read the study's trials (all but ``trial``) as the search history over ``space``."""
         sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
@@ -120,8 +124,8 @@ class SpaceSampler(BaseSampler):
             if t.number == trial.number:
                 continue
             arch = arch_of(t, space)
-            if arch is not None and not space.is_valid(arch):  # params from another range: not this space's
-                continue
+            if self._space is None and arch is not None and not space.is_valid(arch):
+                continue  # the study's params from another range: not this search space's
             if arch is not None:
                 self._handed_out.pop(t.number, None)
             elif t.state == TrialState.RUNNING and t.number in self._handed_out:
