@@ -94,7 +94,7 @@ def test_an_interrupted_trial_keeps_its_architecture_from_proposals_until_its_co
     skipped.set_user_attr("skipped", True)
     for t in (held, skipped, unrecorded):  # as Optuna's heartbeat check fails a stale trial, before its retry exists
         study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
-    seen = study.sampler._history(study, study.ask()).seen
+    seen = study.sampler._history(study, study.ask(), cora).seen
     assert [cora.key(a) in seen for a in archs] == [True, False, False]
 
 
