@@ -1,6 +1,6 @@
 """The BoTorch pieces of the acquisition (imported lazily: BoTorch is slow to import).
 
-Letters: ``b`` batch of candidate sets, ``q`` points per set, ``s`` ensemble members.
+Letters: ``b`` batch of candidate sets, ``q`` points per set, ``s`` ensemble members, ``m`` objectives.
 
 The ensemble's predictions become a BoTorch ``EnsembleModel`` whose input is a
 row index into a member table, and a sampler that reads every member once.
@@ -18,16 +18,17 @@ from botorch.sampling.base import MCSampler
 
 
 class TableEnsembleModel(EnsembleModel):
-    """Member predictions looked up by row: ``X[..., 0]`` indexes the ``s x n`` table ``members``."""
+    """Member predictions looked up by row: ``X[..., 0]`` indexes the ``s x n`` (one objective) or
+    ``s x n x m`` table ``members``."""
 
     def __init__(self, members: torch.Tensor) -> None:
         super().__init__()
-        self.members = members
-        self._num_outputs = 1
+        self.members = members if members.ndim == 3 else members.unsqueeze(-1)
+        self._num_outputs = self.members.shape[-1]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """A ``b x q x 1`` tensor of row indices to the ``b x s x q x 1`` member predictions."""
-        return self.members[:, X[..., 0].long()].movedim(0, -2).unsqueeze(-1)
+        """A ``b x q x 1`` tensor of row indices to the ``b x s x q x m`` member predictions."""
+        return self.members[:, X[..., 0].long()].movedim(0, -3)
 
 
 class MemberSampler(MCSampler):
@@ -42,9 +43,14 @@ class MemberSampler(MCSampler):
         super().__init__(torch.Size([n_members]))
 
     def forward(self, posterior: Posterior) -> torch.Tensor:
-        """The ``s x b x q x 1`` member values of an ensemble ``posterior``."""
+        """The ``s x b x q x m`` member values of an ensemble ``posterior``."""
         assert isinstance(posterior, EnsemblePosterior), "MemberSampler reads ensemble posteriors only"
         shape = self.sample_shape + posterior.batch_shape
         idx = torch.arange(self.sample_shape[0], device=posterior.device)
         members = idx.view(-1, *[1] * len(posterior.batch_shape)).expand(shape)
         return posterior.rsample_from_base_samples(self.sample_shape, members)
+
+    def _update_base_samples(self, posterior: Posterior, base_sampler: MCSampler) -> None:
+        """Nothing to carry over: sample ``i`` is member ``i`` at every point, baseline or new, so the
+        samples of BoTorch's noisy (cached-baseline) acquisitions stay consistent by construction."""
+        self._instance_check(base_sampler)

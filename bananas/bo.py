@@ -16,6 +16,11 @@ the next architecture to evaluate:
    what the others started meanwhile.
 4. A pool used up is built afresh once; after that, a random untried architecture.
 
+With several objectives (each value a tuple, higher is better in each), one
+predictor is fit per objective, the pool mutates the Pareto set first, and
+every model-based acquisition is BoTorch's qLogNEHVI (``bananas.pareto``);
+``RandomChoice`` stays the model-free pool baseline.
+
 The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
 a ``History`` and the returned ``Proposal`` back into a trial.
 """
@@ -31,6 +36,7 @@ import numpy as np
 
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
+from bananas.pareto import JointPredictor, as_rows, non_dominated, pareto_order, select_hypervolume
 from bananas.pool import candidate_pool
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
@@ -43,13 +49,20 @@ class History:
     propose again (evaluated, running, failed in evaluation, or interrupted and retried)."""
 
     archs: list[Arch] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)  # floats, or tuples with several objectives
     pending: list[Arch] = field(default_factory=list)
     seen: set[Hashable] = field(default_factory=set)
 
+    @property
+    def n_objectives(self) -> int:
+        return len(self.values[0]) if self.values and isinstance(self.values[0], tuple) else 1
+
     def best_first(self) -> list[Arch]:
-        """Return the evaluated architectures sorted from best to worst."""
-        order = np.argsort(-np.asarray(self.values), kind="stable")
+        """Return the evaluated architectures sorted from best to worst (several objectives: front by front)."""
+        if self.n_objectives > 1:
+            order = pareto_order(as_rows(self.values))
+        else:
+            order = np.argsort(-np.asarray(self.values), kind="stable")
         return [self.archs[i] for i in order]
 
 
@@ -66,15 +79,17 @@ class Proposal:
 class Fit:
     """A fitted predictor with its candidate pool, used until a batch's worth of new results."""
 
-    model: Predictor | None
+    model: Predictor | JointPredictor | None
     pool: list[Arch]
     X_pool: np.ndarray
     ranking: Selection | None  # acquisitions that rank once per fit: the pool in their order
     known: set[Hashable]  # keys of the architectures the model was fit on
     n_archs: int
-    best_f: float
+    best_f: float  # nan with several objectives
     iteration: int
     seconds: float
+    Y: np.ndarray | None = None  # several objectives: the observed values (o x m)
+    X_front: np.ndarray | None = None  # and the features of the observed Pareto set
 
 
 def random_unseen(space: Space, seen: set[Hashable], rng: np.random.Generator, tries: int = 1000) -> Arch:
@@ -154,14 +169,22 @@ class BananasStep:
         """Build the candidate pool and fit the predictor on the evaluated architectures."""
         start = time.perf_counter()
         pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
-        model = None
+        model: Predictor | JointPredictor | None = None
+        m = history.n_objectives
+        Y, X_front = (as_rows(history.values), None) if m > 1 else (None, None)
         if self.acquisition.uses_model and pool:
             seed = int(rng.integers(2**31))
-            model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
-            model.fit(self.encoder.transform(history.archs), np.asarray(history.values))
+            X = self.encoder.transform(history.archs)
+            if Y is not None:
+                make = lambda j: get_predictor(self.predictor, seed=seed + j, **self.predictor_options)  # noqa: E731
+                model = JointPredictor(make, m).fit(X, Y)
+                X_front = X[non_dominated(Y)]
+            else:
+                model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
+                model.fit(X, np.asarray(history.values))
         X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
         ranking = None
-        if self.acquisition.ranks_once_per_fit and pool:
+        if self.acquisition.ranks_once_per_fit and pool and m == 1:
             ranking = self.acquisition.select(model, X_pool, len(pool), best_f=0.0, X_pending=None, rng=rng)
         return Fit(
             model=model,
@@ -170,9 +193,11 @@ class BananasStep:
             ranking=ranking,
             known={self.space.key(a) for a in history.archs},
             n_archs=len(history.archs),
-            best_f=max(history.values),
+            best_f=max(history.values) if m == 1 else float("nan"),
             iteration=1 + (len(history.archs) - self.n_startup) // self.batch_size,
             seconds=time.perf_counter() - start,
+            Y=Y,
+            X_front=X_front,
         )
 
     def pick(self, history: History, rng: np.random.Generator) -> Proposal | None:
@@ -193,14 +218,16 @@ class BananasStep:
             values = (fit.ranking.mean[j], fit.ranking.std[j], fit.ranking.value[j])
         else:
             pending = history.pending + [a for a in history.archs if self.space.key(a) not in fit.known]
-            sel = self.acquisition.select(
-                fit.model,
-                fit.X_pool[rows],
-                1,
-                best_f=fit.best_f,
-                X_pending=self.encoder.transform(pending) if pending else None,
-                rng=rng,
-            )
+            X_pending = self.encoder.transform(pending) if pending else None
+            if isinstance(fit.model, JointPredictor):
+                assert fit.Y is not None and fit.X_front is not None
+                sel = select_hypervolume(
+                    fit.model, fit.X_pool[rows], 1, Y_observed=fit.Y, X_front=fit.X_front, X_pending=X_pending
+                )
+            else:
+                sel = self.acquisition.select(
+                    fit.model, fit.X_pool[rows], 1, best_f=fit.best_f, X_pending=X_pending, rng=rng
+                )
             row = rows[sel.indices[0]]
             values = (sel.mean[0], sel.std[0], sel.value[0])
         attrs: dict[str, Any] = {"iteration": fit.iteration}

@@ -10,8 +10,10 @@ import argparse
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 
 def search(method: str, seed: int, args: argparse.Namespace) -> dict:
@@ -67,7 +69,10 @@ def main() -> None:
     args = parser.parse_args()
     jobs = [(m, s) for m in args.method for s in args.seeds]
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = list(pool.map(search, [m for m, _ in jobs], [s for _, s in jobs], [args] * len(jobs)))
+        futures = [pool.submit(search, m, s, args) for m, s in jobs]
+        for _ in tqdm(as_completed(futures), total=len(futures), desc="searches", unit="search"):
+            pass
+        runs = [f.result() for f in futures]
     for run in runs:
         print(json.dumps(run))
     for method in args.method:

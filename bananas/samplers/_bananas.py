@@ -20,6 +20,8 @@ class BananasSampler(SpaceSampler):
     """BANANAS (White et al., 2021): neural-predictor Bayesian optimization over a ``Space``, or over
     the params an objective suggests itself (``space=None``: floats, ints and categoricals, encoded as
     one-hots and unit-scaled numbers; candidates are mutations of the best trials' params plus random ones).
+    On a study with several directions it searches the Pareto front: one predictor per objective and
+    BoTorch's qLogNEHVI (``bananas.pareto``), whatever ``acquisition`` names (``"random"`` excepted).
 
     After ``n_startup_trials`` random architectures, every ``batch_size``
     completed trials (of any worker on the study) it fits the predictor on the
@@ -43,6 +45,8 @@ class BananasSampler(SpaceSampler):
         initial_design: architecture ids (``space.to_string``) evaluated first in the
             random start, e.g. the best of a search on another dataset (transfer).
     """
+
+    multi_objective = True
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import warnings
 from abc import abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from optuna.distributions import BaseDistribution
@@ -36,7 +36,12 @@ class SpaceSampler(BaseSampler):
             architecture with ``space.suggest(trial)``. None: the params the
             objective suggests itself (float, int, categorical).
         seed: seeds every random choice of the sampler.
+
+    ``multi_objective``: whether it proposes on studies with several directions (others sample those at
+    random, with a warning).
     """
+
+    multi_objective: ClassVar[bool] = False
 
     def __init__(self, *, space: Space | None = None, seed: int | None = None) -> None:
         if space is not None and not isinstance(space, Space):
@@ -59,7 +64,7 @@ class SpaceSampler(BaseSampler):
         self._independent.reseed_rng()
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        if study._is_multi_objective():
+        if study._is_multi_objective() and not self.multi_objective:
             warnings.warn(
                 f"{type(self).__name__} supports single-objective studies only; sampling at random", stacklevel=2
             )
@@ -114,11 +119,11 @@ class SpaceSampler(BaseSampler):
         were warned about in ``infer_relative_search_space``)."""
         if self._space is not None:
             return param_name not in self._space.distributions()
-        return not study._is_multi_objective() and _n_finished(study) > 0
+        return (self.multi_objective or not study._is_multi_objective()) and _n_finished(study) > 0
 
     def _history(self, study: Study, trial: FrozenTrial, space: Space) -> History:
         """Read the study's trials (all but ``trial``) as the search history over ``space``."""
-        sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
+        signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
         history = History()
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
@@ -135,9 +140,10 @@ class SpaceSampler(BaseSampler):
             if t.state == TrialState.FAIL and not failed_evaluation(t) and not awaits_retry(t):
                 continue  # skipped, or stopped before its architecture was recorded: free to propose
             history.seen.add(space.key(arch))
-            if t.state == TrialState.COMPLETE and t.value is not None:
+            if t.state == TrialState.COMPLETE and t.values is not None:
                 history.archs.append(arch)
-                history.values.append(sign * t.value)
+                oriented = tuple(s * v for s, v in zip(signs, t.values, strict=True))  # higher is better
+                history.values.append(oriented if len(oriented) > 1 else oriented[0])
             elif t.state in (TrialState.RUNNING, TrialState.WAITING):
                 history.pending.append(arch)
         return history

@@ -19,6 +19,8 @@ from bananas.spaces import Space
 class RandomSearchSampler(SpaceSampler):
     """Random search without repeats: each trial a uniformly drawn architecture not yet tried."""
 
+    multi_objective = True
+
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         return Proposal(random_unseen(space, self._history(study, trial, space).seen, self._rng))
 
