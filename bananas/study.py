@@ -8,6 +8,7 @@ that knows only the study's name can join it; a study made for another search is
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import optuna
@@ -27,7 +28,11 @@ class StudyMismatch(ValueError):
 
 
 def default_study_name(space: str, dataset: str, method: str, seed: int | None) -> str:
-    """Return the name of a search's study when none is given: ``SPACE-DATASET-METHOD-seedSEED``."""
+    """Return the name of a search's study when none is given: ``SPACE-DATASET-METHOD-seedSEED`` (a space
+    of a user's file ``PATH/FILE.py:NAME`` is ``FILE.NAME`` there)."""
+    path, _, attr = space.partition(".py:")
+    if attr:
+        space = f"{os.path.basename(path)}.{attr}"
     return f"{space}-{dataset}-{method}-seed{seed}"
 
 

@@ -5,6 +5,7 @@ import optuna
 import pytest
 
 from bananas.cli import main
+from bananas.storage import open_storage
 
 
 def _bananas(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -214,15 +215,17 @@ def test_a_space_declared_in_a_users_file_is_searched_and_resumed(tmp_path):
         "CELL = CellSpace(OPS, 3, max_edges=5, name='tiny')\n"
         "SPACE = JointSpace(CELL, {'lr': FloatDistribution(0.01, 0.1, log=True)})\n"
     )
-    db = f"sqlite:///{tmp_path}/own.db"
+    db = str(tmp_path / "own.log")  # a journal file: workers can share it
     args = ["search", "--space", f"{space_file}:SPACE", "--evaluator", "train", "--dataset", "digits"]
     args += ["--epochs", "1", "--channels", "4", "--storage", db, "--quiet", "--n-init", "2", "--batch-size", "2"]
     first = _bananas(*args, "--budget", "3")
     assert first.returncode == 0, first.stderr
-    again = _bananas(*args, "--budget", "5")
+    again = _bananas(*args, "--budget", "5", "--workers", "2")  # workers load the space from the study's record
     assert again.returncode == 0, again.stderr
-    (study,) = optuna.get_all_study_summaries(db)
-    trials = optuna.load_study(study_name=study.study_name, storage=db).trials
+    storage = open_storage(db)
+    (study,) = optuna.get_all_study_summaries(storage)
+    assert study.study_name == "cells.SPACE-digits-bananas-seed0"
+    trials = optuna.load_study(study_name=study.study_name, storage=storage).trials
     assert len(trials) == 5 and all(t.state.name == "COMPLETE" for t in trials)
     assert all(0.01 <= t.params["lr"] <= 0.1 and "edge_0_1" in t.params for t in trials)
     assert "pred_mean" in trials[-1].user_attrs  # the model picked the last ones

@@ -111,4 +111,4 @@ class JointSpace(Space):
         return self.params.to_params(arch[1])
 
     def describe(self) -> dict[str, Any]:
-        return {**self.cell.describe(), "hyperparameters": list(self.params.dists)}
+        return {**self.cell.describe(), "space": self.name, "hyperparameters": list(self.params.dists)}
