@@ -81,7 +81,9 @@ def test_generic_benchmark(tmp_path):
 
 
 def test_pareto_benchmark():
-    out = _run("pareto_benchmark.py", "--seeds", "2", "--budget", "25", "--methods", "bananas", "nsga2", "--workers", "2")
+    out = _run(
+        "pareto_benchmark.py", "--seeds", "2", "--budget", "25", "--methods", "bananas", "nsga2", "--workers", "2"
+    )
     assert "| bananas | 2 |" in out and "| nsga2 | 2 |" in out and "hypervolume regret" in out
 
 
