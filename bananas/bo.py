@@ -171,7 +171,8 @@ class BananasStep:
         pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
-        Y, X_front = (as_rows(history.values), None) if m > 1 else (None, None)
+        Y = as_rows(history.values) if m > 1 else None
+        X_front = None
         if self.acquisition.uses_model and pool:
             seed = int(rng.integers(2**31))
             X = self.encoder.transform(history.archs)
