@@ -47,6 +47,19 @@ def test_warm_start_benchmark(results):
 def test_bo_timing():
     out = _run("bo_timing.py", "--observations", "20", "--min-candidates", "40", "--batch-size", "3", "--repeats", "1")
     assert "s per iteration of 3 picks" in out
+    out = _run(
+        "bo_timing.py",
+        "--observations",
+        "20",
+        "--batch-size",
+        "2",
+        "--repeats",
+        "1",
+        "--objectives",
+        "valid_acc",
+        "latency",
+    )
+    assert "(valid_acc, latency)" in out and "s per iteration of 2 picks" in out
 
 
 def test_predictor_eval_and_encoding_table():
