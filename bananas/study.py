@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from typing import Any
 
 import optuna
@@ -20,6 +21,7 @@ from bananas.spaces import Space, TabularSpace
 from bananas.trials import CONFIG, IDENTITY
 from bananas.warmstart import TRANSFER_SHARE, WarmStart
 
+OBJECTIVE = "valid_acc"  # the metric a search maximizes, as the dashboard names it
 PRUNERS = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)}
 
 
@@ -52,6 +54,10 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
             f"study {study_name!r} exists with direction {directions}, but bananas maximizes validation accuracy; "
             "choose another --study-name"
         )
+    if not study.metric_names:  # the dashboard names the axis "valid_acc", not "Objective 0"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([OBJECTIVE])
     if stored is None:
         study.set_user_attr(CONFIG, {**config, "version": __version__})
         for key in IDENTITY:

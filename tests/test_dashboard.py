@@ -47,6 +47,7 @@ def test_dashboard_serves_the_trials_and_attrs(tmp_path):
         assert study_attrs["space"] == "nbgraph" and study_attrs["dataset"] == "cora"
         assert json.loads(study_attrs["bananas"])["method"] == "bananas"
         detail = _get(f"{base}/studies/{summary['study_id']}")
+        assert detail["objective_names"] == ["valid_acc"]  # not "Objective 0"
         trials = detail["trials"]
         assert len(trials) == 15 and all(t["state"] == "Complete" for t in trials)
         params = {p["name"]: p for p in trials[-1]["params"]}
