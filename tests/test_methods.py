@@ -1,5 +1,7 @@
 """One test run against every search method, as Optuna's sampler tests do."""
 
+import warnings
+
 import numpy as np
 import optuna
 import pytest
@@ -87,15 +89,22 @@ def test_model_picks_beat_the_pool_they_come_from(cora):
     assert np.mean(gains) > 0.3
 
 
-def test_multi_objective_studies_get_a_warning_and_random_params(cora):
+def test_multi_objective_studies_are_searched_by_bananas_and_only_evolution_warns(cora):
+    from bananas.samplers import EvolutionSampler
+
     def objective(trial: optuna.Trial) -> tuple[float, float]:
-        arch = cora.suggest(trial)
-        return (cora.lookup(arch)["valid_acc"] if cora.is_valid(arch) else 0.0), 1.0
+        metrics = cora.lookup(cora.suggest(trial))
+        return metrics["valid_acc"], metrics["latency"]
 
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=BananasSampler(space=cora, seed=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        study.optimize(objective, n_trials=12)
+    assert [t.user_attrs["iteration"] for t in study.trials] == [0] * 10 + [1, 1]
+    evolution = optuna.create_study(directions=["maximize", "minimize"], sampler=EvolutionSampler(space=cora, seed=0))
     with pytest.warns(UserWarning, match="single-objective"):
-        study.optimize(objective, n_trials=3)
-    assert len(study.trials) == 3
+        evolution.optimize(objective, n_trials=3)
+    assert len(evolution.trials) == 3
 
 
 def test_optuna_samplers_stuck_on_an_invalid_cell_still_finish(cora):
