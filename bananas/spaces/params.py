@@ -173,6 +173,3 @@ class ParamSpace(Space):
             i = int(rng.integers(len(dists)))
             arch = arch[:i] + (nudge(dists[i], arch[i], rng),) + arch[i + 1 :]
         return arch
-
-    def describe(self) -> dict[str, Any]:
-        return {"space": self.name, "dataset": self.dataset}
