@@ -59,7 +59,7 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         for name in ("epochs", "batch_size", "channels", "n_cells", "train_subset"):
-            if (getattr(self, name) or 1) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("time_budget", "lr"):
             value = getattr(self, name)

@@ -246,3 +246,10 @@ def test_a_declared_cell_with_hyperparameters_trains_with_its_own_settings(fashi
     narrow = space.from_params({**space.to_params(arch), "channels": 4})
     assert ev.evaluate(narrow).metrics["params_m"] < result.metrics["params_m"]  # the width is applied
     assert 0 <= result.metrics["test_acc"] <= 100
+
+
+@pytest.mark.parametrize("field", ["epochs", "batch_size", "channels", "n_cells", "train_subset"])
+def test_counts_below_one_are_refused(field):
+    with pytest.raises(ValueError, match=f"{field} must be at least 1, got 0"):
+        TrainConfig(**{field: 0})
+    assert TrainConfig(train_subset=None).train_subset is None
