@@ -28,12 +28,15 @@ REF_MARGIN = 0.1  # the reference point: this share of each objective's observed
 
 
 def non_dominated(Y: np.ndarray) -> np.ndarray:
-    """Return the boolean mask of the rows of the ``n x m`` array ``Y`` that no other row dominates."""
+    """Return the boolean mask of the rows of the ``n x m`` array ``Y`` that no other row dominates
+    (BoTorch's ``is_non_dominated``; equal rows are all kept)."""
+    import torch
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
     Y = np.asarray(Y, dtype=np.float64)
-    better_eq = (Y[:, None, :] >= Y[None, :, :]).all(axis=2)
-    strictly = (Y[:, None, :] > Y[None, :, :]).any(axis=2)
-    dominated = (better_eq & strictly).any(axis=0)
-    return np.asarray(~dominated)
+    if not len(Y):
+        return np.zeros(0, dtype=bool)
+    return is_non_dominated(torch.as_tensor(Y), deduplicate=False).numpy()
 
 
 def pareto_order(Y: np.ndarray) -> np.ndarray:

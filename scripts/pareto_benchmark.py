@@ -69,12 +69,15 @@ def run(dataset: str, cost: str, method: str, seed: int, budget: int) -> dict:
         return metrics["valid_acc"], metrics[cost]
 
     study.optimize(objective, n_trials=budget, catch=(ValueError,))
-    found, regret = [], []
+    front, regret = np.empty((0, 2)), [true]
     for t in study.trials:
-        if t.values is not None:
-            found.append(t.values)
-        regret.append(true - hypervolume(scaled(np.array(found), low, high), [0.0, 0.0]) if found else true)
-    return {"method": method, "seed": seed, "regret": regret}
+        point = scaled(np.array([t.values]), low, high) if t.values is not None else None
+        if point is not None and not ((front >= point).all(axis=1)).any():  # it grows the front
+            front = np.vstack([front, point])
+            regret.append(true - hypervolume(front, [0.0, 0.0]))
+        else:
+            regret.append(regret[-1])
+    return {"method": method, "seed": seed, "regret": regret[1:]}
 
 
 def main() -> None:
