@@ -125,11 +125,6 @@ def select_hypervolume(
     return Selection(idx, first.mean(axis=0), first.std(axis=0), values.numpy().astype(np.float64).reshape(-1))
 
 
-def front_of(Y: Sequence[Sequence[float]]) -> list[int]:
-    """Return the indices of the non-dominated rows of ``Y`` in their original order."""
-    return [int(i) for i in np.flatnonzero(non_dominated(np.asarray(Y, dtype=np.float64)))]
-
-
 def as_rows(values: Sequence[Any]) -> np.ndarray:
     """Return observed values as an ``o x m`` array (one objective: a column)."""
     return np.asarray(values, dtype=np.float64).reshape(len(values), -1)
