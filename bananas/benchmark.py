@@ -1,9 +1,8 @@
 """Methods against each other over seeds on a tabular space: results.json, results.md, regret.png.
 
-Regret is in percentage points: validation regret is the table's best
-validation accuracy minus the best validation accuracy found so far; test
-regret is the table's best test accuracy minus the test accuracy of the
-architecture that is best by validation so far.
+Regret (``bananas.regret``): validation and test regret in percentage points,
+of feasible architectures with constraints; hypervolume regret with several
+objectives.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from bananas.objectives import OBJECTIVE, Constraints
+from bananas.regret import describe, regret_curves, table_reference
 from bananas.trials import ARCH
 
 CHECKPOINTS = (25, 50, 75, 100, 150)
@@ -31,6 +32,8 @@ def run_one(
     budget: int,
     sampler_options: dict[str, Any],
     table: str | None = None,
+    objectives: Sequence[str] = (OBJECTIVE,),
+    constraints: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run one in-memory search; return its ordered queries and BO iteration times."""
     import optuna
@@ -44,18 +47,23 @@ def run_one(
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     space = get_tabular_space(space_name, dataset, table)
     study = run_search(
-        space, TabularEvaluator(space), method=method, budget=budget, seed=seed, sampler_options=sampler_options
+        space,
+        TabularEvaluator(space),
+        method=method,
+        budget=budget,
+        seed=seed,
+        sampler_options=sampler_options,
+        objectives=objectives,
+        constraints=constraints,
     )
     trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    return {"method": method, "seed": seed, "queries": query_records(trials), "bo_seconds": bo_seconds(trials)}
+    metrics = {"valid_acc", "test_acc", *objectives, *(c.metric for c in Constraints(constraints).items)}
+    return {"method": method, "seed": seed, "queries": query_records(trials, metrics), "bo_seconds": bo_seconds(trials)}
 
 
-def query_records(trials: Sequence[Any]) -> list[dict[str, Any]]:
-    """Return the benchmark record of each (COMPLETE) trial: its architecture id and accuracies."""
-    return [
-        {"arch": t.user_attrs[ARCH], "valid_acc": t.user_attrs["valid_acc"], "test_acc": t.user_attrs["test_acc"]}
-        for t in trials
-    ]
+def query_records(trials: Sequence[Any], metrics: Iterable[str] = ("valid_acc", "test_acc")) -> list[dict[str, Any]]:
+    """Return the benchmark record of each (COMPLETE) trial: its architecture id and ``metrics``."""
+    return [{"arch": t.user_attrs[ARCH], **{m: t.user_attrs[m] for m in sorted(metrics)}} for t in trials]
 
 
 def bo_seconds(trials: Sequence[Any]) -> list[float]:
@@ -63,36 +71,24 @@ def bo_seconds(trials: Sequence[Any]) -> list[float]:
     return [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs]
 
 
-def regret_curves(queries: Sequence[dict[str, float]], best: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Return validation and test regret after each query (arrays of len(queries))."""
-    valid = np.array([q["valid_acc"] for q in queries])
-    test = np.array([q["test_acc"] for q in queries])
-    incumbent = np.array([int(np.argmax(valid[: i + 1])) for i in range(len(valid))])
-    return best["valid_acc"] - np.maximum.accumulate(valid), best["test_acc"] - test[incumbent]
-
-
 def _stderr(a: np.ndarray) -> float:
     return float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0
 
 
 def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS) -> dict[str, Any]:
-    """Return, per method and checkpoint, mean and standard error of validation and test regret."""
-    best = results["table_best"]
+    """Return, per method and checkpoint, mean and standard error of each regret (``bananas.regret``)."""
+    goal = (results.get("objectives", [OBJECTIVE]), results.get("constraints", []))
     out: dict[str, Any] = {}
     for method, runs in results["runs"].items():
-        curves = [regret_curves(r["queries"], best) for r in runs]
+        curves = [regret_curves(r["queries"], results["table_best"], *goal) for r in runs]
         stats: dict[int, Any] = {}
         for k in checkpoints:
-            v = np.array([c[0][k - 1] for c in curves if len(c[0]) >= k])
-            t = np.array([c[1][k - 1] for c in curves if len(c[1]) >= k])
-            if len(v):
-                stats[k] = {
-                    "valid": float(v.mean()),
-                    "valid_se": _stderr(v),
-                    "test": float(t.mean()),
-                    "test_se": _stderr(t),
-                    "n": len(v),
-                }
+            done = [c for c in curves if len(next(iter(c.values()))) >= k]
+            if done:
+                stats[k] = {"n": len(done)}
+                for kind in done[0]:
+                    at_k = np.array([c[kind][k - 1] for c in done])
+                    stats[k] |= {kind: float(at_k.mean()), f"{kind}_se": _stderr(at_k)}
         bo = [s for r in runs for s in r["bo_seconds"]]
         out[method] = {"checkpoints": stats, "bo_seconds_mean": float(np.mean(bo)) if bo else None}
     return out
@@ -101,12 +97,14 @@ def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS)
 def markdown_table(results: dict[str, Any], summary: dict[str, Any]) -> str:
     """Return results.md: mean ± s.e. regret per method and checkpoint."""
     ks = sorted({k for s in summary.values() for k in s["checkpoints"]})
+    kinds = describe(results.get("objectives", [OBJECTIVE]), results.get("constraints", []))
+    unit = "" if "hypervolume" in kinds else " (percentage points)"
     lines = [
-        f"# {results['space']} / {results['dataset']}: regret (percentage points), "
-        f"mean ± s.e. over {results['n_seeds']} seeds",
+        f"# {results['space']} / {results['dataset']}: regret{unit}, mean ± s.e. over {results['n_seeds']} seeds",
         "",
     ]
-    for kind, title in (("valid", "Validation regret"), ("test", "Test regret of the best-by-validation architecture")):
+    digits = 4 if "hypervolume" in kinds else 3
+    for kind, title in kinds.items():
         lines += [
             f"## {title}",
             "",
@@ -115,7 +113,7 @@ def markdown_table(results: dict[str, Any], summary: dict[str, Any]) -> str:
         ]
         for method, s in summary.items():
             cells = [
-                f"{s['checkpoints'][k][kind]:.3f} ± {s['checkpoints'][k][kind + '_se']:.3f}"
+                f"{s['checkpoints'][k][kind]:.{digits}f} ± {s['checkpoints'][k][kind + '_se']:.{digits}f}"
                 if k in s["checkpoints"]
                 else ""
                 for k in ks
@@ -130,18 +128,20 @@ def markdown_table(results: dict[str, Any], summary: dict[str, Any]) -> str:
 
 
 def plot_regret(results: dict[str, Any], path: Path) -> None:
-    """Write the mean validation-regret curve per method (shaded: ± one standard error)."""
+    """Write the mean regret curve per method (validation or hypervolume; shaded: ± one standard error)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
+    goal = (results.get("objectives", [OBJECTIVE]), results.get("constraints", []))
+    kind, title = next(iter(describe(*goal).items()))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for method, runs in results["runs"].items():
         if not runs:
             continue
-        curves = np.array([regret_curves(r["queries"], results["table_best"])[0] for r in runs])
+        curves = np.array([regret_curves(r["queries"], results["table_best"], *goal)[kind] for r in runs])
         mean = curves.mean(axis=0)
         se = np.array([_stderr(c) for c in curves.T])
         x = np.arange(1, len(mean) + 1)
@@ -151,7 +151,7 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
     ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.yaxis.set_minor_formatter(matplotlib.ticker.ScalarFormatter())
     ax.set_xlabel("queries")
-    ax.set_ylabel("validation regret (pp)")
+    ax.set_ylabel("hypervolume regret" if kind == "hypervolume" else "validation regret (pp)")
     ax.set_title(f"{results['space']} / {results['dataset']} ({results['n_seeds']} seeds)")
     ax.legend()
     fig.tight_layout()
@@ -171,10 +171,13 @@ def run_benchmark(
     sampler_options: dict[str, Any] | None = None,
     progress: bool = True,
     table: str | None = None,
+    objectives: Sequence[str] = (OBJECTIVE,),
+    constraints: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run every method on every seed (in parallel processes); write and return the results.
 
     ``table``: a results CSV for the nb201 space (default: its shipped table of ``dataset``).
+    ``objectives``, ``constraints``: as ``bananas.study.prepare_study`` takes them.
     """
     from tqdm.auto import tqdm
 
@@ -186,8 +189,10 @@ def run_benchmark(
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for results.json, results.md and regret.png")
     out.mkdir(parents=True, exist_ok=True)
-    best = get_tabular_space(space_name, dataset, table).best()  # a bad table fails here, before any run
-    jobs = [(space_name, dataset, m, s, budget, sampler_options, table) for m in methods for s in seeds]
+    space = get_tabular_space(space_name, dataset, table)  # a bad table fails here, before any run
+    best = table_reference(space.all_metrics(), objectives, constraints)
+    goal = (list(objectives), list(constraints))
+    jobs = [(space_name, dataset, m, s, budget, sampler_options, table, *goal) for m in methods for s in seeds]
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_one, *job) for job in jobs]
@@ -205,6 +210,8 @@ def run_benchmark(
         "budget": budget,
         "n_seeds": len(seeds),
         "sampler_options": sampler_options,
+        "objectives": goal[0],
+        "constraints": goal[1],
         "table_best": best,
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
         "errors": errors,

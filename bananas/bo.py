@@ -16,9 +16,12 @@ the next architecture to evaluate:
    what the others started meanwhile.
 4. A pool used up is built afresh once; after that, a random untried architecture.
 
-With several objectives (each value a tuple, higher is better in each), one
-predictor is fit per objective, the pool mutates the Pareto set first, and
-every model-based acquisition is BoTorch's qLogNEHVI (``bananas.pareto``);
+With several objectives (each value a tuple, higher is better in each) or
+constraints (each evaluated architecture's violations, at most 0 where one
+holds), one predictor is fit per outcome (those the space knows exactly are
+computed), the pool mutates the best feasible architectures (the feasible
+Pareto set first), and every model-based acquisition is BoTorch's qLogNEHVI,
+or qLogNEI with constraints on one objective (``bananas.pareto``);
 ``RandomChoice`` stays the model-free pool baseline.
 
 The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
@@ -36,7 +39,7 @@ import numpy as np
 
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
-from bananas.pareto import JointPredictor, as_rows, non_dominated, pareto_order, select_hypervolume
+from bananas.pareto import JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
 from bananas.pool import candidate_pool
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
@@ -52,18 +55,49 @@ class History:
     values: list[Any] = field(default_factory=list)  # floats, or tuples with several objectives
     pending: list[Arch] = field(default_factory=list)
     seen: set[Hashable] = field(default_factory=set)
+    violations: list[tuple[float, ...]] = field(default_factory=list)  # per evaluated arch, with constraints
+    exact: dict[int, Callable[[Arch], float]] = field(default_factory=dict)  # outcomes known from the arch
 
     @property
     def n_objectives(self) -> int:
         return len(self.values[0]) if self.values and isinstance(self.values[0], tuple) else 1
 
+    @property
+    def n_constraints(self) -> int:
+        return len(self.violations[0]) if self.violations else 0
+
+    def outcomes(self) -> np.ndarray:
+        """The ``o x (m + k)`` outcomes: objective values (higher is better), then violations."""
+        Y = as_rows(self.values)
+        if self.n_constraints:
+            V = np.asarray(self.violations, dtype=np.float64)
+            finite = np.isfinite(V)
+            worst = np.where(finite, V, -np.inf).max(axis=0, initial=0.0)
+            Y = np.hstack([Y, np.where(finite, V, worst + 1.0)])  # a metric never recorded: the worst seen
+        return Y
+
+    def feasible(self) -> np.ndarray:
+        """Which evaluated architectures meet every constraint."""
+        if not self.n_constraints:
+            return np.ones(len(self.archs), dtype=bool)
+        return np.asarray((np.asarray(self.violations) <= 0).all(axis=1))
+
     def best_first(self) -> list[Arch]:
-        """Return the evaluated architectures sorted from best to worst (several objectives: front by front)."""
-        if self.n_objectives > 1:
-            order = pareto_order(as_rows(self.values))
-        else:
-            order = np.argsort(-np.asarray(self.values), kind="stable")
+        """Return the evaluated architectures sorted from best to worst (several objectives: front by front),
+        feasible ones first, then the others by how far they miss."""
+        Y, ok = as_rows(self.values), self.feasible()
+        rows = np.flatnonzero(ok)
+        order = list(rows[pareto_order(Y[rows]) if self.n_objectives > 1 else np.argsort(-Y[rows, 0], kind="stable")])
+        if not ok.all():
+            missed = np.flatnonzero(~ok)
+            miss = np.clip(self.outcomes()[missed, self.n_objectives :], 0, None).sum(axis=1)
+            order += list(missed[np.argsort(miss, kind="stable")])
         return [self.archs[i] for i in order]
+
+    @property
+    def joint(self) -> bool:
+        """Whether a proposal weighs several outcomes (objectives or constraints)."""
+        return self.n_objectives > 1 or self.n_constraints > 0
 
 
 @dataclass
@@ -85,11 +119,12 @@ class Fit:
     ranking: Selection | None  # acquisitions that rank once per fit: the pool in their order
     known: set[Hashable]  # keys of the architectures the model was fit on
     n_archs: int
-    best_f: float  # nan with several objectives
+    best_f: float  # nan with several outcomes
     iteration: int
     seconds: float
-    Y: np.ndarray | None = None  # several objectives: the observed values (o x m)
-    X_front: np.ndarray | None = None  # and the features of the observed Pareto set
+    Y: np.ndarray | None = None  # several outcomes: the observed ones (o x (m + k))
+    m: int = 1  # objectives among them
+    baseline: list[Arch] = field(default_factory=list)  # and the architectures improvement is measured against
 
 
 def random_unseen(space: Space, seen: set[Hashable], rng: np.random.Generator, tries: int = 1000) -> Arch:
@@ -171,21 +206,21 @@ class BananasStep:
         pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
-        Y = as_rows(history.values) if m > 1 else None
-        X_front = None
+        Y = history.outcomes() if history.joint else None
+        baseline = []
         if self.acquisition.uses_model and pool:
             seed = int(rng.integers(2**31))
             X = self.encoder.transform(history.archs)
             if Y is not None:
                 make = lambda j: get_predictor(self.predictor, seed=seed + j, **self.predictor_options)  # noqa: E731
-                model = JointPredictor(make, m).fit(X, Y)
-                X_front = X[non_dominated(Y)]
+                model = JointPredictor(self.encoder, make, Y.shape[1], history.exact).fit(X, Y)
+                baseline = [history.archs[i] for i in baseline_rows(Y, m)]
             else:
                 model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
                 model.fit(X, np.asarray(history.values))
         X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
         ranking = None
-        if self.acquisition.ranks_once_per_fit and pool and m == 1:
+        if self.acquisition.ranks_once_per_fit and pool and not history.joint:
             ranking = self.acquisition.select(model, X_pool, len(pool), best_f=0.0, X_pending=None, rng=rng)
         return Fit(
             model=model,
@@ -194,11 +229,12 @@ class BananasStep:
             ranking=ranking,
             known={self.space.key(a) for a in history.archs},
             n_archs=len(history.archs),
-            best_f=max(history.values) if m == 1 else float("nan"),
+            best_f=float("nan") if history.joint else max(history.values),
             iteration=1 + (len(history.archs) - self.n_startup) // self.batch_size,
             seconds=time.perf_counter() - start,
             Y=Y,
-            X_front=X_front,
+            m=m,
+            baseline=baseline,
         )
 
     def pick(self, history: History, rng: np.random.Generator) -> Proposal | None:
@@ -219,13 +255,14 @@ class BananasStep:
             values = (fit.ranking.mean[j], fit.ranking.std[j], fit.ranking.value[j])
         else:
             pending = history.pending + [a for a in history.archs if self.space.key(a) not in fit.known]
-            X_pending = self.encoder.transform(pending) if pending else None
             if isinstance(fit.model, JointPredictor):
-                assert fit.Y is not None and fit.X_front is not None
-                sel = select_hypervolume(
-                    fit.model, fit.X_pool[rows], 1, Y_observed=fit.Y, X_front=fit.X_front, X_pending=X_pending
+                assert fit.Y is not None
+                pool = [fit.pool[i] for i in rows]
+                sel = select_joint(
+                    fit.model, pool, fit.X_pool[rows], 1, Y=fit.Y, m=fit.m, baseline=fit.baseline, pending=pending
                 )
             else:
+                X_pending = self.encoder.transform(pending) if pending else None
                 sel = self.acquisition.select(
                     fit.model, fit.X_pool[rows], 1, best_f=fit.best_f, X_pending=X_pending, rng=rng
                 )

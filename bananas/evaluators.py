@@ -76,6 +76,12 @@ class TabularEvaluator:
     def describe(self) -> dict[str, Any]:
         return {"kind": "table", "simulated_cost": self.simulated_cost}
 
+    def metric_names(self) -> tuple[str, ...]:
+        """The metrics every lookup records."""
+        import numpy as np
+
+        return tuple(self.space.lookup(self.space.sample(np.random.default_rng(0))))
+
     def evaluate(self, arch: Arch, on_epoch: OnEpoch | None = None) -> Result:
         """Return the table's metrics of ``arch``; a FAIL result if it has no row (``on_epoch``: unused,
         a table has no epochs)."""

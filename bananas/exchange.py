@@ -7,7 +7,8 @@ One JSON object per line, one line per evaluation (schema 1)::
      "metrics": {"valid_acc": 80.1, "test_acc": 81.0, ...}, "fail_reason": null,
      "number": 7, "datetime_start": "2026-11-24T05:00:00", "datetime_complete": "..."}
 
-``state`` is ``COMPLETE`` or ``FAIL``; ``value`` is null for FAIL.
+``state`` is ``COMPLETE`` or ``FAIL``; ``value`` (the validation accuracy, the first objective)
+is null for FAIL; a study with several objectives reads the others from ``metrics``.
 """
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
+from bananas.objectives import OBJECTIVE, Constraints
 from bananas.spaces import Space
 from bananas.trials import ARCH, FAIL_REASON, arch_of
 from bananas.validation import accuracy_problem, metrics_problem
 
 SCHEMA = 1
-METRICS = ("valid_acc", "test_acc", "latency", "params_m")
+METRICS = ("valid_acc", "test_acc", "latency", "params_m", "flops_m")
 REQUIRED = {"schema": int, "space": str, "dataset": str, "arch": str, "state": str}
 
 
@@ -63,7 +65,7 @@ def trial_record(trial: optuna.trial.FrozenTrial, space: Space) -> dict[str, Any
         "arch": attrs.get(ARCH) or space.to_string(space.from_params(trial.params)),
         "params": trial.params,
         "state": trial.state.name,
-        "value": trial.value,
+        "value": trial.values[0] if trial.values else None,
         "metrics": {k: attrs[k] for k in METRICS if k in attrs},
         "fail_reason": attrs.get(FAIL_REASON),
         "number": trial.number,
@@ -135,23 +137,39 @@ def read_log(path: str | Path, *, skip_malformed: bool = False) -> list[dict[str
     return records
 
 
-def records_to_trials(records: Iterable[dict[str, Any]], space: Space) -> list[optuna.trial.FrozenTrial]:
-    """Return finished Optuna trials (not yet in any study) for log records of ``space``."""
+def records_to_trials(
+    records: Iterable[dict[str, Any]],
+    space: Space,
+    objectives: Sequence[str] = (OBJECTIVE,),
+    constraints: Sequence[str] = (),
+) -> list[optuna.trial.FrozenTrial]:
+    """Return finished Optuna trials (not yet in any study) for log records of ``space``: their values
+    are the ``objectives`` (``value``, then the others from ``metrics``), their constraint values those
+    of ``constraints`` (as Optuna's samplers record them). ValueError for a record without them."""
     distributions = space.distributions()
+    check = Constraints(constraints)
+    needed = [*objectives[1:], *(c.metric for c in check.items)]
     trials = []
     for r in records:
         arch = space.from_string(r["arch"])
         complete = r["state"] == "COMPLETE"
-        attrs = {ARCH: space.to_string(arch), **r.get("metrics", {})}
+        metrics = r.get("metrics", {})
+        attrs = {ARCH: space.to_string(arch), **metrics}
         if not complete:
             attrs[FAIL_REASON] = r.get("fail_reason") or "failed (imported)"
+        elif missing := [m for m in needed if m not in metrics]:
+            raise ValueError(
+                f"the evaluation of {r['arch']} records no {', '.join(missing)}, which this search's objectives "
+                "or constraints need; warm-start from a search that recorded it"
+            )
         trials.append(
             optuna.trial.create_trial(
                 params=space.to_params(arch),
                 distributions=distributions,
-                value=r["value"] if complete else None,
+                values=[r["value"], *(metrics[o] for o in objectives[1:])] if complete else None,
                 state=TrialState.COMPLETE if complete else TrialState.FAIL,
                 user_attrs=attrs,
+                system_attrs={"constraints": check.of(metrics)} if check and complete else None,
             )
         )
     return trials

@@ -11,39 +11,40 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from optuna.samplers import BaseSampler
 
+    from bananas.objectives import Constraints
     from bananas.spaces import Space
 
 
-def _bananas(space: Space, seed: int | None, **options: Any) -> BaseSampler:
+def _bananas(space: Space, seed: int | None, constraints: Constraints | None, **options: Any) -> BaseSampler:
     from bananas.samplers import BananasSampler
 
-    return BananasSampler(space=space, seed=seed, **options)
+    return BananasSampler(space=space, seed=seed, constraints_func=constraints, **options)
 
 
-def _pool_random(space: Space, seed: int | None, **options: Any) -> BaseSampler:
+def _pool_random(space: Space, seed: int | None, constraints: Constraints | None, **options: Any) -> BaseSampler:
     """The BANANAS loop with its picks drawn at random from the pool: what the model adds."""
-    return _bananas(space, seed, **{**options, "acquisition": "random"})
+    return _bananas(space, seed, constraints, **{**options, "acquisition": "random"})
 
 
-def _random(space: Space, seed: int | None) -> BaseSampler:
+def _random(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
     from bananas.samplers import RandomSearchSampler
 
-    return RandomSearchSampler(space=space, seed=seed)
+    return RandomSearchSampler(space=space, seed=seed, constraints_func=constraints)
 
 
-def _evolution(space: Space, seed: int | None) -> BaseSampler:
+def _evolution(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
     from bananas.samplers import EvolutionSampler
 
-    return EvolutionSampler(space=space, seed=seed)
+    return EvolutionSampler(space=space, seed=seed, constraints_func=constraints)
 
 
 def _optuna(name: str) -> Callable[..., BaseSampler]:
-    def make(space: Space, seed: int | None) -> BaseSampler:
+    def make(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
         import optuna
 
         from bananas.samplers import ValidProposals
 
-        return ValidProposals(getattr(optuna.samplers, name)(seed=seed), space, seed)
+        return ValidProposals(getattr(optuna.samplers, name)(seed=seed, constraints_func=constraints), space, seed)
 
     return make
 
@@ -54,6 +55,7 @@ METHODS: dict[str, Callable[..., BaseSampler]] = {
     "re": _evolution,
     "tpe": _optuna("TPESampler"),
     "gp": _optuna("GPSampler"),
+    "nsga2": _optuna("NSGAIISampler"),
     "pool-random": _pool_random,
 }
 DEFAULT_METHOD = "bananas"
@@ -65,8 +67,11 @@ def method_options(method: str, options: dict[str, Any] | None) -> dict[str, Any
     return dict(options or {}) if method in BANANAS_OPTIONS else {}
 
 
-def make_sampler(method: str, space: Space, seed: int | None, **options: Any) -> BaseSampler:
-    """Return the sampler of ``method`` (one of ``METHODS``); ``options`` go to BANANAS's sampler."""
+def make_sampler(
+    method: str, space: Space, seed: int | None, constraints: Constraints | None = None, **options: Any
+) -> BaseSampler:
+    """Return the sampler of ``method`` (one of ``METHODS``), recording ``constraints`` (Optuna's
+    ``constraints_func``) and seeking feasible architectures; ``options`` go to BANANAS's sampler."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    return METHODS[method](space, seed, **method_options(method, options))
+    return METHODS[method](space, seed, constraints, **method_options(method, options))

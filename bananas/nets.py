@@ -10,12 +10,14 @@ mutated child take its parent's weights wherever names and shapes match.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
-from bananas.spaces.nb201 import EDGES, canonical, live_edges
+from bananas.spaces.nb201 import EDGES, OPS, canonical, live_edges
 
 
 class ReLUConvBN(nn.Sequential):
@@ -109,3 +111,33 @@ def count_flops(model: nn.Module, shape: Sequence[int]) -> int:
         model(torch.zeros(1, *shape, device=param.device, dtype=param.dtype))
     model.train(was_training)
     return int(counter.get_total_flops())
+
+
+@functools.cache
+def op_costs(
+    n_classes: int, channels: int = 16, n_cells: int = 5, shape: tuple[int, ...] = (3, 32, 32)
+) -> dict[str, Any]:
+    """Return the parameter count and FLOPs of an NB-201 network as ``base`` (the skeleton, every edge
+    ``none``) plus, per live edge, its op's share (``ops``: name to ``(params, flops)``), counted on the
+    networks themselves. Each live edge builds one op module of the cell's width in every cell, so the
+    sum is exact (``network_costs``; tested against counting whole networks)."""
+
+    def count(ops: tuple[str, ...]) -> tuple[int, int]:
+        net = Network(ops, in_channels=shape[0], n_classes=n_classes, channels=channels, n_cells=n_cells)
+        return sum(p.numel() for p in net.parameters()), count_flops(net, shape)
+
+    base = count(("none",) * len(EDGES))
+    one_edge = {op: count(("none",) * 3 + (op,) + ("none",) * 2) for op in OPS if op != "none"}  # edge 0 -> 3
+    return {"base": base, "ops": {op: (p - base[0], f - base[1]) for op, (p, f) in one_edge.items()}}
+
+
+def network_costs(ops: Sequence[str], n_classes: int, **skeleton: Any) -> tuple[int, int]:
+    """Return the parameter count and FLOPs of the NB-201 network of ``ops`` (``skeleton``: ``op_costs``'s
+    channels, n_cells, shape), from ``op_costs`` without building it."""
+    costs = op_costs(n_classes, **skeleton)
+    ops = canonical(tuple(ops))
+    params, flops = costs["base"]
+    for e in live_edges(ops):
+        params += costs["ops"][ops[e]][0]
+        flops += costs["ops"][ops[e]][1]
+    return params, flops

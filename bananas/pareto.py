@@ -1,28 +1,40 @@
-"""Several objectives: Pareto sets, hypervolume, and the BoTorch acquisition that grows the front.
+"""Several objectives and constraints: Pareto sets, hypervolume, and the BoTorch acquisitions that grow
+the front or the best feasible value.
 
-Letters: ``n`` candidates, ``o`` observed architectures, ``p`` pending ones,
-``d`` features, ``s`` ensemble members, ``m`` objectives, ``q`` picks.
+Letters: ``n`` candidates, ``o`` observed architectures, ``b`` baseline ones, ``p`` pending ones,
+``d`` features, ``s`` ensemble members, ``m`` objectives, ``k`` constraints, ``q`` picks.
 Objectives are oriented so that higher is better (a minimized metric enters
-negated). One predictor is fit per objective; member ``i`` of every
-objective's ensemble together make one joint posterior sample.
+negated); constraint violations are at most 0 where a constraint holds. The
+outcomes of an architecture are its ``m`` objectives then its ``k`` violations.
+One predictor is fit per outcome that costs an evaluation; outcomes that follow
+from the architecture (``Space.known_metrics``: parameters, FLOPs) are computed
+exactly. Member ``i`` of every outcome's ensemble together make one joint
+posterior sample.
 
 The acquisition is BoTorch's ``qLogNoisyExpectedHypervolumeImprovement``
-over the ensemble (``bananas._botorch``): the observed Pareto set is its
-baseline, pending architectures are ``X_pending``, and
+(``m >= 2``; the observed feasible Pareto set is its baseline) or
+``qLogExpectedImprovement`` over the best feasible value (one objective with
+constraints) over the ensemble (``bananas._botorch``), with BoTorch's outcome
+constraints (feasibility weighs each sample's improvement); pending
+architectures are ``X_pending``, and
 ``optimize_acqf_discrete`` picks from the candidate pool. Objectives are
-scaled to [0, 1] by the observed range, the reference point sits 10 % of
-the range below the worst observed value.
+scaled to [0, 1] by the observed range, the reference point sits 10 % of the
+range below the worst observed value; violations are divided by their
+observed range.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from bananas.acquisition import Selection
+from bananas.encodings import Encoder
 from bananas.predictors import Predictor
+from bananas.spaces import Arch
 
 REF_MARGIN = 0.1  # the reference point: this share of each objective's observed range below its worst
 
@@ -43,6 +55,8 @@ def pareto_order(Y: np.ndarray) -> np.ndarray:
     """Return the row indices of ``Y`` front by front (non-dominated sorting); within a front, by the mean
     of the objectives scaled to their range, best first."""
     Y = np.asarray(Y, dtype=np.float64)
+    if not len(Y):
+        return np.zeros(0, dtype=np.int64)
     span = np.ptp(Y, axis=0)
     score = ((Y - Y.min(axis=0)) / np.where(span > 0, span, 1.0)).mean(axis=1)
     left, order = np.arange(len(Y)), []
@@ -67,62 +81,120 @@ def hypervolume(Y: np.ndarray, ref: Sequence[float]) -> float:
 
 
 class JointPredictor:
-    """One predictor per objective, predicting together: ``predict`` gives ``s x n x m``."""
+    """One predictor per outcome, predicting together: ``predict`` gives ``s x n x (m + k)``.
 
-    def __init__(self, make: Callable[[int], Predictor], m: int) -> None:
-        self.members = [make(j) for j in range(m)]
+    Outcomes in ``exact`` (index to a function of the architecture) are computed, not predicted: every
+    member gives the exact value.
+    """
+
+    def __init__(
+        self, encoder: Encoder, make: Callable[[int], Predictor], n: int, exact: dict[int, Callable[[Arch], float]]
+    ) -> None:
+        self.encoder = encoder
+        self.exact = exact
+        self.members = {j: make(j) for j in range(n) if j not in exact}
+        self.n = n
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> JointPredictor:
-        for j, predictor in enumerate(self.members):
+        for j, predictor in self.members.items():
             predictor.fit(X, Y[:, j])
         return self
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.stack([p.predict(X) for p in self.members], axis=-1)
+    def predict(self, archs: Sequence[Arch], X: np.ndarray | None = None) -> np.ndarray:
+        """The members' predictions of ``archs`` (``X``: their features, if already encoded)."""
+        X = self.encoder.transform(list(archs)) if X is None else X
+        predicted = {j: p.predict(X) for j, p in self.members.items()}
+        s = next(iter(predicted.values())).shape[0]
+        columns = [
+            predicted[j] if j in predicted else np.tile([self.exact[j](a) for a in archs], (s, 1))
+            for j in range(self.n)
+        ]
+        return np.stack(columns, axis=-1)
 
 
-def select_hypervolume(
+def select_joint(
     model: JointPredictor,
+    pool: Sequence[Arch],
     X_pool: np.ndarray,
     q: int,
     *,
-    Y_observed: np.ndarray,
-    X_front: np.ndarray,
-    X_pending: np.ndarray | None = None,
+    Y: np.ndarray,
+    m: int,
+    baseline: Sequence[Arch],
+    pending: Sequence[Arch] = (),
 ) -> Selection:
-    """Pick ``min(q, n)`` distinct rows of the ``n x d`` pool by qLogNEHVI (see the module docstring).
+    """Pick ``min(q, n)`` distinct candidates of the pool: qLogNEHVI with ``m >= 2`` objectives,
+    qLogNEI with one; the outcomes after the first ``m`` are constraint violations (see the module
+    docstring).
 
-    ``Y_observed``: ``o x m`` observed values (they set the scale and the reference point);
-    ``X_front``: features of the observed Pareto set (the baseline).
+    ``Y``: ``o x (m + k)`` observed outcomes (they set the scales and the reference point);
+    ``baseline``: the observed architectures the improvement is measured against.
     """
     import torch
+    from botorch.acquisition.logei import qLogExpectedImprovement
     from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+    from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+    from botorch.acquisition.objective import GenericMCObjective
     from botorch.optim import optimize_acqf_discrete
 
     from bananas._botorch import MemberSampler, TableEnsembleModel
 
-    n = len(X_pool)
-    parts = [X_pool, X_front] + ([X_pending] if X_pending is not None and len(X_pending) else [])
-    members = model.predict(np.concatenate(parts))  # s x (n + f + p) x m
-    low, high = Y_observed.min(axis=0), Y_observed.max(axis=0)
+    n, b = len(pool), len(baseline)
+    members = np.concatenate(
+        [model.predict(pool, X_pool)] + [model.predict(x) for x in (baseline, pending) if len(x)], axis=1
+    )  # s x (n + b + p) x (m + k)
+    low, high = Y.min(axis=0), Y.max(axis=0)
     span = np.where(high > low, high - low, 1.0)
+    low[m:] = 0.0  # violations keep their sign: at most 0 is feasible
     table = torch.as_tensor((members - low) / span, dtype=torch.float64)
-    index = lambda a, b: torch.arange(a, b, dtype=torch.float64).unsqueeze(-1)  # noqa: E731
-    acqf = qLogNoisyExpectedHypervolumeImprovement(
-        TableEnsembleModel(table),
-        ref_point=torch.full((table.shape[-1],), -REF_MARGIN, dtype=torch.float64),
-        X_baseline=index(n, n + len(X_front)),
-        sampler=MemberSampler(table.shape[0]),
-        prune_baseline=False,
-        cache_root=False,
-    )
-    if table.shape[1] > n + len(X_front):
-        acqf.set_X_pending(index(n + len(X_front), table.shape[1]))
+    index = lambda a, c: torch.arange(a, c, dtype=torch.float64).unsqueeze(-1)  # noqa: E731
+    model_, sampler = TableEnsembleModel(table), MemberSampler(table.shape[0])
+    constraints: Any = [functools.partial(_outcome, i) for i in range(m, table.shape[-1])] or None
+    acqf: Any
+    if m > 1:
+        acqf = qLogNoisyExpectedHypervolumeImprovement(
+            model_,
+            ref_point=torch.full((m,), -REF_MARGIN, dtype=torch.float64),
+            X_baseline=index(n, n + b),
+            sampler=sampler,
+            objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))),
+            constraints=constraints,
+            prune_baseline=False,
+            cache_root=False,
+        )
+    else:  # the best feasible value observed (none: below every observed one)
+        ok = (Y[:, m:] <= 0).all(axis=1)
+        best_f = float((Y[ok, 0].max() - low[0]) / span[0]) if ok.any() else -REF_MARGIN
+        objective = GenericMCObjective(_first)
+        acqf = qLogExpectedImprovement(model_, best_f, sampler, objective=objective, constraints=constraints)
+    if pending:
+        acqf.set_X_pending(index(n + b, table.shape[1]))
     with torch.no_grad():
         picked, values = optimize_acqf_discrete(acqf, q=min(q, n), choices=index(0, n), unique=True)
     idx = picked[:, 0].long().numpy()
     first = members[:, idx, 0]  # the first objective's prediction, as recorded for one objective
     return Selection(idx, first.mean(axis=0), first.std(axis=0), values.numpy().astype(np.float64).reshape(-1))
+
+
+def _outcome(i: int, Z: Any) -> Any:
+    """Outcome ``i`` of samples ``Z`` (a constraint: at most 0 where it holds)."""
+    return Z[..., i]
+
+
+def _first(Z: Any, X: Any = None) -> Any:
+    """The first outcome of samples ``Z``: the objective."""
+    return Z[..., 0]
+
+
+def baseline_rows(Y: np.ndarray, m: int) -> np.ndarray:
+    """Return the rows of the observed outcomes ``Y`` (``o x (m + k)``) to measure the hypervolume
+    improvement against: the Pareto set of the feasible ones (of all, when none is feasible); none with
+    one objective (its improvement is over the best feasible value)."""
+    if m == 1:
+        return np.zeros(0, dtype=np.int64)
+    ok = (Y[:, m:] <= 0).all(axis=1)
+    rows = np.flatnonzero(ok) if ok.any() else np.arange(len(Y))
+    return rows[non_dominated(Y[rows, :m])]
 
 
 def as_rows(values: Sequence[Any]) -> np.ndarray:

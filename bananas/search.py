@@ -8,7 +8,7 @@ refused. Several processes on one study: ``bananas.workers``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import optuna
@@ -16,6 +16,7 @@ from optuna.trial import TrialState
 
 from bananas.evaluators import Evaluator, OnEpoch, Result, StopEvaluation
 from bananas.lease import search_lease
+from bananas.objectives import OBJECTIVE
 from bananas.spaces import Arch, Space
 from bananas.study import prepare_study
 from bananas.trials import (
@@ -56,10 +57,13 @@ def reporter(trial: optuna.Trial, call: Callable[..., Any] = _direct) -> OnEpoch
     return on_epoch
 
 
-def record(trial: optuna.Trial, result: Result) -> float:
-    """Record ``result`` in the trial's user attrs; return the objective (EvaluationFailed if it failed)."""
+def record(trial: optuna.Trial, result: Result, objectives: Sequence[str] = (OBJECTIVE,)) -> float | list[float]:
+    """Record ``result`` in the trial's user attrs; return the objective, or with several the list of
+    their values (EvaluationFailed if it failed)."""
     trial.set_user_attr(COST_SECONDS, result.cost)
-    problem = metrics_problem(result.metrics) or accuracy_problem(result.metrics.get("valid_acc"))
+    missing = [m for m in objectives if m not in result.metrics]
+    problem = metrics_problem(result.metrics) or accuracy_problem(result.metrics.get(OBJECTIVE))
+    problem = problem or (f"no {', '.join(missing)} (an objective)" if missing else "")
     if result.ok and problem:
         result = Result(cost=result.cost, status="fail", reason=f"the evaluator returned {problem}")
     if not result.ok:
@@ -67,11 +71,18 @@ def record(trial: optuna.Trial, result: Result) -> float:
         raise EvaluationFailed(result.reason)
     for name, value in result.metrics.items():
         trial.set_user_attr(name, value)
-    return float(result.metrics["valid_acc"])
+    values = [float(result.metrics[m]) for m in objectives]
+    return values if len(values) > 1 else values[0]
 
 
-def evaluate(trial: optuna.Trial, arch: Arch, evaluator: Evaluator, call: Callable[..., Any] = _direct) -> float:
-    """Evaluate the trial's architecture and record the outcome; return the objective.
+def evaluate(
+    trial: optuna.Trial,
+    arch: Arch,
+    evaluator: Evaluator,
+    call: Callable[..., Any] = _direct,
+    objectives: Sequence[str] = (OBJECTIVE,),
+) -> float | list[float]:
+    """Evaluate the trial's architecture and record the outcome; return the objective (or objectives).
 
     Raises ``optuna.TrialPruned`` when the pruner stopped it (user attr ``pruned``) and
     ``EvaluationFailed`` when the evaluation failed. ``call`` wraps every storage call
@@ -82,17 +93,20 @@ def evaluate(trial: optuna.Trial, arch: Arch, evaluator: Evaluator, call: Callab
     except StopEvaluation as stop:
         call(trial.set_user_attr, PRUNED, str(stop))
         raise optuna.TrialPruned(str(stop)) from None
-    return call(record, trial, result)
+    return call(record, trial, result, objectives)
 
 
-def make_objective(space: Space, evaluator: Evaluator) -> Callable[[optuna.Trial], float]:
+def make_objective(
+    space: Space, evaluator: Evaluator, objectives: Sequence[str] = (OBJECTIVE,)
+) -> Callable[[optuna.Trial], float | list[float]]:
     """Return the objective: build the trial's architecture, evaluate it, record its metrics (and, for
-    evaluators that train, the validation accuracy per epoch as intermediate values)."""
+    evaluators that train, the validation accuracy per epoch as intermediate values); the study's
+    values are the ``objectives`` metrics."""
 
-    def objective(trial: optuna.Trial) -> float:
+    def objective(trial: optuna.Trial) -> float | list[float]:
         arch = space.suggest(trial)
         trial.set_user_attr(ARCH, space.to_string(arch))
-        return evaluate(trial, arch, evaluator)
+        return evaluate(trial, arch, evaluator, objectives=objectives)
 
     return objective
 
@@ -158,6 +172,7 @@ def _search(
     study: optuna.Study, space: Space, evaluator: Evaluator, callbacks: list[Callback], max_failures: int | None
 ) -> optuna.Study:
     budget = study.user_attrs[CONFIG]["budget"]
+    objectives = study.user_attrs[CONFIG].get("objectives", [OBJECTIVE])
     requeue_interrupted(study, space)
     done = n_complete(study)
     if done >= budget:
@@ -173,7 +188,7 @@ def _search(
             study.stop()
 
     study.optimize(
-        make_objective(space, evaluator),
+        make_objective(space, evaluator, objectives),
         callbacks=[stop_at_budget_or_failures, *callbacks],
         catch=(EvaluationFailed,),
     )

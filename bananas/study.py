@@ -17,11 +17,11 @@ import optuna
 from bananas._version import __version__
 from bananas.evaluators import Evaluator
 from bananas.methods import DEFAULT_METHOD, make_sampler, method_options
+from bananas.objectives import OBJECTIVE, Constraints, direction, parse_objectives
 from bananas.spaces import Space, TabularSpace
 from bananas.trials import CONFIG, IDENTITY
 from bananas.warmstart import TRANSFER_SHARE, WarmStart
 
-OBJECTIVE = "valid_acc"  # the metric a search maximizes, as the dashboard names it
 PRUNERS = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)}
 
 
@@ -29,41 +29,56 @@ class StudyMismatch(ValueError):
     """The study on the storage was made for another search."""
 
 
-def default_study_name(space: str, dataset: str, method: str, seed: int | None) -> str:
+def default_study_name(
+    space: str, dataset: str, method: str, seed: int | None, objectives: Any = (OBJECTIVE,), constraints: Any = ()
+) -> str:
     """Return the name of a search's study when none is given: ``SPACE-DATASET-METHOD-seedSEED`` (a space
-    of a user's file ``PATH/FILE.py:NAME`` is ``FILE.NAME`` there)."""
+    of a user's file ``PATH/FILE.py:NAME`` is ``FILE.NAME`` there), with ``-vs-COST`` per further objective
+    and ``-METRIC<=BOUND`` per constraint before the seed."""
     path, _, attr = space.partition(".py:")
     if attr:
         space = f"{os.path.basename(path)}.{attr}"
-    return f"{space}-{dataset}-{method}-seed{seed}"
+    extra = "".join(f"-vs-{o}" for o in list(objectives)[1:]) + "".join(f"-{c}" for c in constraints)
+    return f"{space}-{dataset}-{method}{extra}-seed{seed}"
 
 
 def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.Study:
-    """Create the study, or load it and check it was made for the same space, dataset and method.
+    """Create the study, or load it and check it was made for the same space, dataset, method,
+    objectives and constraints.
 
     ``config`` is stored in the study's user attrs under ``"bananas"`` with the
-    bananas version; the storage may be a URL or an Optuna storage object.
+    bananas version; the storage may be a URL or an Optuna storage object. The
+    study's directions and metric names are its objectives' (``config["objectives"]``,
+    default: ``valid_acc`` maximized).
     """
-    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
+    objectives = config.get("objectives", [OBJECTIVE])
+    directions: list[Any] = [direction(o) for o in objectives]
+    study = optuna.create_study(storage=storage, study_name=study_name, directions=directions, load_if_exists=True)
     stored = study.user_attrs.get(CONFIG)
     if stored is None and study.trials:
         raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
-    if study.directions != [optuna.study.StudyDirection.MAXIMIZE]:
-        directions = " and ".join(d.name.lower() for d in study.directions)
+    if [d.name.lower() for d in study.directions] != directions:
+        found = " and ".join(d.name.lower() for d in study.directions)
         raise StudyMismatch(
-            f"study {study_name!r} exists with direction {directions}, but bananas maximizes validation accuracy; "
+            f"study {study_name!r} exists with direction {found}, but this search's objectives "
+            f"{','.join(objectives)} {'are' if len(objectives) > 1 else 'is'} {' and '.join(directions)}d; "
             "choose another --study-name"
         )
-    if not study.metric_names:  # the dashboard names the axis "valid_acc", not "Objective 0"
+    if not study.metric_names:  # the dashboard names the axes "valid_acc", ..., not "Objective 0"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            study.set_metric_names([OBJECTIVE])
+            study.set_metric_names(list(objectives))
     if stored is None:
         study.set_user_attr(CONFIG, {**config, "version": __version__})
         for key in IDENTITY:
             study.set_user_attr(key, config[key])
         return study
-    wrong = [f"{k} {stored.get(k)!r} (asked: {config[k]!r})" for k in IDENTITY if stored.get(k) != config[k]]
+    defaults = {"objectives": [OBJECTIVE], "constraints": []}  # studies of versions before them
+    wrong = [
+        f"{k} {stored.get(k, defaults.get(k))!r} (asked: {config.get(k, defaults.get(k))!r})"
+        for k in (*IDENTITY, *defaults)
+        if stored.get(k, defaults.get(k)) != config.get(k, defaults.get(k))
+    ]
     if wrong:
         raise StudyMismatch(
             f"study {study_name!r} was made for another search: {', '.join(wrong)}; "
@@ -95,13 +110,26 @@ def prepare_study(
     sampler_options: dict[str, Any] | None = None,
     warm_start: WarmStart | None = None,
     pruner: str | optuna.pruners.BasePruner | None = None,
+    objectives: Any = (OBJECTIVE,),
+    constraints: Any = (),
 ) -> optuna.Study:
     """Open (or create) the study of a search, with its sampler and pruner; evaluate nothing.
 
     The study's user attr ``"bananas"`` records what a worker needs to join it: space,
     dataset, method, seed, budget (updated when a later run asks for another),
-    ``sampler_options``, the evaluator's settings and the pruner's name.
+    ``sampler_options``, objectives and constraints (``bananas.objectives``: names such as
+    ``["valid_acc", "latency"]``, texts such as ``["params_m<=0.5"]``), the evaluator's settings
+    and the pruner's name.
     """
+    objectives = parse_objectives(objectives)
+    constraints = Constraints(constraints)
+    recorded = getattr(evaluator, "metric_names", lambda: ())()
+    missing = [m for m in [*objectives, *(c.metric for c in constraints.items)] if recorded and m not in recorded]
+    if missing:
+        raise ValueError(
+            f"{', '.join(dict.fromkeys(missing))}: not a metric this search records ({', '.join(recorded)}); "
+            "choose objectives and constraints among those"
+        )
     if isinstance(space, TabularSpace) and budget > len(space.all_keys()):
         raise ValueError(
             f"--budget {budget} exceeds the {len(space.all_keys())} architectures in the table of "
@@ -113,15 +141,18 @@ def prepare_study(
         n_prior = math.ceil(TRANSFER_SHARE * n_init)
         sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
     config = {**space.describe(), "method": method, "seed": seed, "budget": budget, "sampler_options": sampler_options}
+    config |= {"objectives": objectives, "constraints": constraints.describe()}
     config["evaluator"] = evaluator.describe()
     if isinstance(pruner, str):
         config["pruner"] = pruner
-    study_name = study_name or default_study_name(space.name, space.dataset, method, seed)
+    study_name = study_name or default_study_name(
+        space.name, space.dataset, method, seed, objectives, constraints.describe()
+    )
     study = open_study(storage if storage is not None else optuna.storages.InMemoryStorage(), study_name, config)
     stored = study.user_attrs[CONFIG]
     if stored.get("budget") != budget:
         study.set_user_attr(CONFIG, {**stored, "budget": budget})
-    study.sampler = make_sampler(method, space, seed, **sampler_options)
+    study.sampler = make_sampler(method, space, seed, constraints or None, **sampler_options)
     study.pruner = make_pruner(pruner)
     if warm_start is not None and not warm_start.transfers_to(space):
         warm_start.add_observations(study, space)

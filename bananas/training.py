@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import torch
 
 OPTIMIZERS = ("sgd", "adamw")
+METRICS = ("valid_acc", "test_acc", "params_m", "flops_m", "train_seconds", "epochs", "images_per_second")
 
 
 @dataclass
@@ -120,6 +121,10 @@ class TrainingEvaluator:
         except Exception as err:  # any failure of one evaluation is that trial's, not the search's
             reason = f"{type(err).__name__}: {err}"
         return Result(status="fail", reason=reason, cost=time.perf_counter() - start)
+
+    def metric_names(self) -> tuple[str, ...]:
+        """The metrics every training records."""
+        return METRICS
 
     def config_for(self, arch: Any) -> TrainConfig:
         """The training settings of ``arch``: the evaluator's, with the space's hyperparameters that name a

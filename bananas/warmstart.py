@@ -12,6 +12,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from bananas.objectives import OBJECTIVE
 from bananas.spaces import Space
 from bananas.trials import CONFIG, WARM_START, is_warm_start
 
@@ -58,7 +59,9 @@ class WarmStart:
             return
         from bananas.exchange import records_to_trials
 
-        trials = records_to_trials([r for r in self.records if r["state"] == "COMPLETE"], space)
+        config = study.user_attrs.get(CONFIG, {})
+        goal = (config.get("objectives", [OBJECTIVE]), config.get("constraints", []))
+        trials = records_to_trials([r for r in self.records if r["state"] == "COMPLETE"], space, *goal)
         for t in trials:
             t.set_user_attr(WARM_START, self.source)
         study.add_trials(trials)

@@ -41,7 +41,7 @@ def run(dataset: str, seed: int, budget: int, n_jobs: int) -> tuple[list[dict], 
 
 
 def main() -> None:
-    from bananas.benchmark import regret_curves
+    from bananas.regret import regret_curves
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="benchmark-out")
@@ -63,8 +63,8 @@ def main() -> None:
         )
     best = cold["table_best"]
     for name, curves in (
-        (f"study.optimize(n_jobs={args.n_jobs})", [regret_curves(q, best)[0] for q, _ in out]),
-        ("bananas search", [regret_curves(r["queries"], best)[0] for r in runs]),
+        (f"study.optimize(n_jobs={args.n_jobs})", [regret_curves(q, best)["valid"] for q, _ in out]),
+        ("bananas search", [regret_curves(r["queries"], best)["valid"] for r in runs]),
     ):
         c = np.array(curves)
         cells = [

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.benchmark import regret_curves
+from bananas.regret import regret_curves
 
 
 def log_records(space_name: str, dataset: str, queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -85,8 +85,8 @@ def warm_and_cold(
         warm_runs = list(pool.map(run_warm, *zip(*jobs, strict=True)))
     best = cold["table_best"]
     # The regret counts the warm observations when they are of the target (same dataset).
-    warm = np.array([regret_curves(q, best)[0][len(q) - budget :] for q in warm_runs])
-    return {"warm": warm, "cold": np.array([regret_curves(r["queries"], best)[0] for r in cold_runs])}
+    warm = np.array([regret_curves(q, best)["valid"][len(q) - budget :] for q in warm_runs])
+    return {"warm": warm, "cold": np.array([regret_curves(r["queries"], best)["valid"] for r in cold_runs])}
 
 
 def main() -> None:

@@ -237,3 +237,55 @@ def test_a_space_file_that_fails_to_run_is_one_line_naming_it(tmp_path):
     out = _bananas("search", "--space", f"{broken}:SPACE", "--storage", f"sqlite:///{tmp_path}/x.db")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert f"running {broken} failed: AttributeError" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_multi_objective_search_prints_its_pareto_set_and_exports_every_objective(tmp_path):
+    db = f"sqlite:///{tmp_path}/mo.db"
+    args = ("search", "--objectives", "valid_acc,latency", "--budget", "15", "--batch-size", "5", "--storage", db)
+    out = _bananas(*args, "--quiet")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "'nbgraph-cora-bananas-vs-latency-seed0'" in lines[0]
+    head = next(i for i, line in enumerate(lines) if line.startswith("pareto set"))
+    assert "valid_acc up, latency down" in lines[head] and lines[head + 1].split()[:3] == [
+        "trial",
+        "valid_acc",
+        "latency",
+    ]
+    study = optuna.load_study(study_name="nbgraph-cora-bananas-vs-latency-seed0", storage=db)
+    listed = {int(line.split()[0]) for line in lines[head + 2 : head + 2 + len(study.best_trials)]}
+    assert listed == {t.number for t in study.best_trials}
+    log = tmp_path / "mo.jsonl"
+    assert _bananas("export", "--storage", db, "--study-name", study.study_name, "--out", str(log)).returncode == 0
+    again = _bananas(*args[:-2], "--storage", f"sqlite:///{tmp_path}/b.db", "--warm-start", str(log), "--quiet")
+    assert again.returncode == 0 and "(+15 from the warm start)" in again.stdout, again.stderr
+    warm = optuna.load_study(study_name="nbgraph-cora-bananas-vs-latency-seed0", storage=f"sqlite:///{tmp_path}/b.db")
+    first = [t for t in warm.trials if "warm_start" in t.user_attrs][0]
+    assert first.values == [first.user_attrs["valid_acc"], first.user_attrs["latency"]]
+
+
+def test_a_constrained_search_names_its_best_feasible_architecture(tmp_path):
+    db = f"sqlite:///{tmp_path}/c.db"
+    out = _bananas("search", "--constraint", "params_m<=1.2", "--budget", "12", "--storage", db, "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "constraints params_m<=1.2" in out.stdout and "best feasible" in out.stdout
+    study = optuna.load_study(study_name="nbgraph-cora-bananas-params_m<=1.2-seed0", storage=db)
+    best = study.best_trial
+    assert best.user_attrs["params_m"] <= 1.2 and f"(trial {best.number})" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--objectives", "valid_acc,flops"], "flops_m: not a metric this search records"),
+        (["--objectives", "latency"], "the first objective is valid_acc"),
+        (["--constraint", "params_m<0.5"], "write METRIC<=BOUND"),
+        (["--constraint", "params_m<=0.1"], None),  # nothing feasible: said, not a crash
+    ],
+)
+def test_objective_and_constraint_mistakes_are_one_line(tmp_path, args, says):
+    out = _bananas("search", *args, "--budget", "3", "--storage", f"sqlite:///{tmp_path}/x.db", "--quiet")
+    if says is None:
+        assert out.returncode == 0 and "none is feasible yet" in out.stdout, out.stderr
+        return
+    assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr

@@ -7,7 +7,7 @@ import numpy as np
 import optuna
 import torch
 
-from bananas.pareto import JointPredictor, hypervolume, non_dominated, pareto_order, select_hypervolume
+from bananas.pareto import JointPredictor, baseline_rows, hypervolume, non_dominated, pareto_order, select_joint
 from bananas.predictors import get_predictor
 
 
@@ -27,18 +27,56 @@ def test_hypervolume_of_a_staircase():
     assert hypervolume(np.array([[-1.0, 2.0]]), [0.0, 0.0]) == 0.0  # nothing above the reference point
 
 
+class _Rows:
+    """An encoder of toy architectures that are their own feature rows."""
+
+    def transform(self, archs):
+        return np.asarray(archs, dtype=np.float64).reshape(len(archs), -1)
+
+
+def _joint(X, Y, exact=None):
+    make = lambda j: get_predictor("mlp", seed=j, n_members=5)  # noqa: E731
+    return JointPredictor(_Rows(), make, Y.shape[1], exact or {}).fit(X, Y)
+
+
 def test_the_hypervolume_pick_extends_the_front_and_respects_pending():
     rng = np.random.default_rng(0)
     X = rng.random((60, 2))
     Y = np.column_stack([X[:, 0], 1 - X[:, 0] ** 2 + 0.3 * X[:, 1]])  # both up
     torch.manual_seed(0)
-    model = JointPredictor(lambda j: get_predictor("mlp", seed=j, n_members=5), 2).fit(X[:30], Y[:30])
-    front = X[:30][non_dominated(Y[:30])]
-    pool = X[30:]
-    sel = select_hypervolume(model, pool, 3, Y_observed=Y[:30], X_front=front)
+    model = _joint(X[:30], Y[:30])
+    front = list(X[:30][baseline_rows(Y[:30], 2)])
+    pool = list(X[30:])
+    sel = select_joint(model, pool, X[30:], 3, Y=Y[:30], m=2, baseline=front)
     assert len(set(sel.indices.tolist())) == 3 and np.all(np.isfinite(sel.value))
-    again = select_hypervolume(model, pool, 1, Y_observed=Y[:30], X_front=front, X_pending=pool[sel.indices[:1]])
+    again = select_joint(model, pool, X[30:], 1, Y=Y[:30], m=2, baseline=front, pending=[pool[sel.indices[0]]])
     assert again.indices[0] != sel.indices[0]  # a pending architecture adds nothing: another is picked
+
+
+def test_outcomes_the_space_knows_are_computed_not_predicted():
+    rng = np.random.default_rng(1)
+    X = rng.random((20, 3))
+    Y = np.column_stack([X.sum(axis=1), -X[:, 0]])
+    model = _joint(X, Y, exact={1: lambda a: -a[0]})
+    assert list(model.members) == [0]  # no predictor is fit for the known outcome
+    members = model.predict(list(X[:4]))
+    assert members.shape == (5, 4, 2)
+    assert np.array_equal(members[:, :, 1], np.tile(-X[:4, 0], (5, 1)))  # every member: the exact value
+
+
+def test_a_constrained_pick_prefers_candidates_predicted_feasible():
+    rng = np.random.default_rng(2)
+    X = rng.random((80, 2))
+    value = X[:, 0]  # up
+    violation = X[:, 0] + X[:, 1] - 1.0  # feasible below the anti-diagonal
+    Y = np.column_stack([value, violation])
+    torch.manual_seed(0)
+    model = _joint(X[:40], Y[:40], exact={1: lambda a: a[0] + a[1] - 1.0})
+    pool = list(X[40:])
+    (pick,) = select_joint(model, pool, X[40:], 1, Y=Y[:40], m=1, baseline=[]).indices
+    feasible = X[40:][X[40:].sum(axis=1) <= 1.0]
+    assert X[40 + pick].sum() <= 1.0  # a known violation: never picked
+    assert X[40 + pick, 0] >= np.quantile(feasible[:, 0], 0.8)  # and among the feasible, a high value
 
 
 def test_multi_objective_bananas_finds_more_of_a_tables_front_than_random_search(cora):

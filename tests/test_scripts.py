@@ -93,13 +93,6 @@ def test_generic_benchmark(tmp_path):
     assert "| bananas |" in out and "| tpe |" in out and (tmp_path / "regret.png").exists()
 
 
-def test_pareto_benchmark():
-    out = _run(
-        "pareto_benchmark.py", "--seeds", "2", "--budget", "25", "--methods", "bananas", "nsga2", "--workers", "2"
-    )
-    assert "| bananas | 2 |" in out and "| nsga2 | 2 |" in out and "hypervolume regret" in out
-
-
 def test_count_cells():
     assert "unique cells: 91 " in _run("count_cells.py", "--nodes", "2")
 

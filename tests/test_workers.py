@@ -266,3 +266,23 @@ def test_a_journal_file_study_is_a_warm_start_source(cora, tmp_path):
     log = str(tmp_path / "old.log")
     run_search(cora, TabularEvaluator(cora), method="random", budget=4, storage=open_storage(log), study_name="old")
     assert len(load_warm_start(log, "old").records) == 4
+
+
+def test_workers_on_a_multi_objective_constrained_study_record_every_objective_and_violation(cora, tmp_path):
+    url = str(tmp_path / "mo.log")
+    study = prepare_study(
+        cora,
+        TabularEvaluator(cora),
+        budget=12,
+        storage=open_storage(url),
+        study_name="mo",
+        sampler_options=FAST,
+        objectives=["valid_acc", "latency"],
+        constraints=["params_m<=1.2"],
+    )
+    _workers(2, url, name="mo", poll_interval=0.05)
+    result = audit(study, cora)
+    assert result.completed == 12 and result.duplicated == 0 and result.lost == 0
+    done = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert all(t.values == [t.user_attrs["valid_acc"], t.user_attrs["latency"]] for t in done)
+    assert all(list(t.system_attrs["constraints"]) == [t.user_attrs["params_m"] - 1.2] for t in done)

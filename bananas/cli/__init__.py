@@ -7,6 +7,7 @@ that ``bananas --help`` answers at once.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from bananas.cli._common import UserError
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
+    except BrokenPipeError:  # the reader stopped reading (``| head``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
     except Exception as err:
         mistake = err if isinstance(err, UserError) else _storage_refused(err, getattr(args, "storage", ""))
         if mistake is None:

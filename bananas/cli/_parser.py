@@ -77,6 +77,46 @@ def _space_name(text: str) -> str:
     )
 
 
+def _objectives(text: str) -> list[str]:
+    """``valid_acc,latency``: the parser's one-line error otherwise."""
+    from bananas.objectives import parse_objectives
+
+    try:
+        return parse_objectives(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _constraint(text: str) -> str:
+    """``params_m<=0.5``: the parser's one-line error otherwise."""
+    from bananas.objectives import Constraint
+
+    try:
+        return str(Constraint.parse(text))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _objective_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--objectives",
+        type=_objectives,
+        default=["valid_acc"],
+        metavar="METRICS",
+        help="what to optimize, comma-separated: valid_acc (default) and costs to minimize, e.g. "
+        "valid_acc,latency or valid_acc,params (params_m) or valid_acc,flops (flops_m): the Pareto front",
+    )
+    p.add_argument(
+        "--constraint",
+        type=_constraint,
+        action="append",
+        default=[],
+        metavar="METRIC<=BOUND",
+        help="a limit on a recorded metric, e.g. params_m<=0.5 (repeat for several): the best feasible "
+        "architectures; infeasible trials are marked in the dashboard",
+    )
+
+
 def _space_args(p: argparse.ArgumentParser) -> None:
     from bananas.datasets import DATASETS as TRAINING_DATASETS
     from bananas.evaluators import TRAINING_DATASET
@@ -218,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     _storage_arg(p)
     p.add_argument("--study-name", help="study name (default: SPACE-DATASET-METHOD-seedSEED)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _objective_args(p)
     p.add_argument(
         "--warm-start",
         metavar="SOURCE",
@@ -267,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=positive_int, default=150, help="queries per run (default: 150)")
     p.add_argument("--out", default="benchmark-out", help="output folder (default: benchmark-out)")
     p.add_argument("--workers", type=positive_int, default=None, help="parallel processes (default: CPU count)")
+    _objective_args(p)
     _bananas_args(p)
 
     p = sub.add_parser("predictor-eval", help="Kendall tau / Spearman rho of a predictor + encoding")

@@ -26,32 +26,83 @@ def evaluation_line(trial: Any, done: int, budget: int) -> str:
     )
 
 
+def progress_note(study: Any) -> str:
+    """The progress bar's note: the best validation accuracy (of feasible trials), or the Pareto set's size."""
+    try:
+        if study._is_multi_objective():
+            return f"pareto={len(study.best_trials)}"
+        return f"best_valid={study.best_value:.2f}"
+    except ValueError:  # nothing feasible yet
+        return "feasible=0"
+
+
 def print_summary(study: Any, space: Any, storage_url: str) -> None:
-    """Print where the study is, its best architecture and (on a table) the regret to the table's best."""
+    """Print where the study is, then its best architecture and (on a table) the regret to the table's
+    best; with several objectives its Pareto set, with constraints the best feasible architecture."""
     from optuna.trial import TrialState
 
-    from bananas.spaces import TabularSpace
-    from bananas.trials import ARCH, n_complete
+    from bananas.trials import CONFIG, n_complete
 
-    best = study.best_trial
-    attrs = best.user_attrs
+    config = study.user_attrs.get(CONFIG, {})
+    constraints = config.get("constraints", [])
     own = n_complete(study)
     warm = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) - own
     print(
         f"study      {study.study_name!r} in {storage_url}: {own} completed trials"
         + (f" (+{warm} from the warm start)" if warm else "")
     )
-    print(f"best arch  {attrs[ARCH]} (trial {best.number})")
-    if not isinstance(space, TabularSpace):
-        print(f"valid acc  {attrs['valid_acc']:.2f}%   test acc {attrs['test_acc']:.2f}%")
+    if constraints:
+        print(f"constraints {', '.join(constraints)}")
+    if study._is_multi_objective():
+        _print_pareto_set(study)
+    feasible = [t for t in study.best_trials if not study._is_multi_objective()] or _best_feasible(study)
+    if not feasible:
+        print("best arch  none is feasible yet: loosen --constraint or raise --budget")
     else:
-        table = space.best()
-        for name, label in (("valid_acc", "valid acc "), ("test_acc", "test acc  ")):
-            print(
-                f"{label} {attrs[name]:.2f}%  (regret {table[name] - attrs[name]:.2f} pp "
-                f"to the table's best {table[name]:.2f}%)"
-            )
+        _print_best(feasible[0], space, "best feasible" if constraints else "best arch ")
     print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
+
+
+def _best_feasible(study: Any) -> list[Any]:
+    """The trial with the best validation accuracy among those that meet every constraint (none: [])."""
+    from optuna.trial import TrialState
+
+    from bananas.objectives import feasible
+
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    ok = [t for t in done if feasible(t.system_attrs.get("constraints") or ())]
+    return sorted(ok, key=lambda t: -t.user_attrs.get("valid_acc", t.values[0]))[:1]
+
+
+def _print_pareto_set(study: Any) -> None:
+    """The Pareto set (of feasible trials): trial, each objective, architecture; best accuracy first."""
+    from bananas.objectives import direction
+    from bananas.trials import ARCH
+
+    names = study.metric_names or [f"objective {i}" for i in range(len(study.directions))]
+    front = sorted(study.best_trials, key=lambda t: -t.values[0])
+    arrows = {"maximize": "up", "minimize": "down"}
+    print(f"pareto set {len(front)} architectures ({', '.join(f'{n} {arrows[direction(n)]}' for n in names)}):")
+    print("  trial  " + "  ".join(f"{n:>10s}" for n in names) + "  arch")
+    for t in front:
+        print(f"  {t.number:5d}  " + "  ".join(f"{v:10.4g}" for v in t.values) + f"  {t.user_attrs.get(ARCH, '?')}")
+
+
+def _print_best(best: Any, space: Any, label: str) -> None:
+    from bananas.spaces import TabularSpace
+    from bananas.trials import ARCH
+
+    attrs = best.user_attrs
+    print(f"{label} {attrs[ARCH]} (trial {best.number})")
+    if not isinstance(space, TabularSpace) or label.startswith("best feasible"):
+        print(f"valid acc  {attrs['valid_acc']:.2f}%   test acc {attrs['test_acc']:.2f}%")
+        return
+    table = space.best()
+    for name, title in (("valid_acc", "valid acc "), ("test_acc", "test acc  ")):
+        print(
+            f"{title} {attrs[name]:.2f}%  (regret {table[name] - attrs[name]:.2f} pp "
+            f"to the table's best {table[name]:.2f}%)"
+        )
 
 
 def _tabular_space(args: argparse.Namespace) -> Any:
@@ -86,6 +137,8 @@ def cmd_benchmark(args: argparse.Namespace) -> None:
             workers=args.workers,
             sampler_options=sampler_options(args),
             table=args.table,
+            objectives=args.objectives,
+            constraints=args.constraint,
         )
     except ValueError as err:  # an --out that is a file; runs that fail are reported by run_benchmark
         raise UserError(str(err)) from None

@@ -8,7 +8,7 @@ from typing import Any
 
 from bananas.cli._common import UserError, open_storage, quiet_optuna
 from bananas.cli._parser import sampler_options
-from bananas.cli._report import evaluation_line, print_summary
+from bananas.cli._report import evaluation_line, print_summary, progress_note
 
 
 def _evaluator_description(args: argparse.Namespace) -> dict[str, Any]:
@@ -86,7 +86,9 @@ def cmd_search(args: argparse.Namespace) -> None:
         raise UserError(str(err)) from None
     args.dataset = space.dataset
     storage = open_storage(args.storage)
-    study_name = args.study_name or default_study_name(args.space, args.dataset, args.method, args.seed)
+    study_name = args.study_name or default_study_name(
+        args.space, args.dataset, args.method, args.seed, args.objectives, args.constraint
+    )
     warm_start = None
     if args.warm_start:
         try:
@@ -102,6 +104,8 @@ def cmd_search(args: argparse.Namespace) -> None:
         "sampler_options": sampler_options(args),
         "warm_start": warm_start,
         "pruner": "median" if args.prune else None,
+        "objectives": args.objectives,
+        "constraints": args.constraint,
     }
     stop_on_signals()  # Ctrl-C or SIGTERM: the running trial fails and is evaluated again on resume
     try:
@@ -146,8 +150,8 @@ def _in_this_process(args: argparse.Namespace, space: Any, evaluator: Any, study
             desc = f"{args.method} {args.dataset}"
             bar = tqdm(total=args.budget, initial=initial, desc=desc, unit="eval", disable=args.quiet)
         bar.update(complete)
-        if bar.n:
-            bar.set_postfix(best_valid=f"{study.best_value:.2f}")
+        if bar.n and complete:
+            bar.set_postfix_str(progress_note(study))
         if args.evaluator == "train" and not args.quiet:
             bar.write(evaluation_line(trial, bar.n, args.budget))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from optuna.study import Study
@@ -21,7 +22,9 @@ class BananasSampler(SpaceSampler):
     the params an objective suggests itself (``space=None``: floats, ints and categoricals, encoded as
     one-hots and unit-scaled numbers; candidates are mutations of the best trials' params plus random ones).
     On a study with several directions it searches the Pareto front: one predictor per objective and
-    BoTorch's qLogNEHVI (``bananas.pareto``), whatever ``acquisition`` names (``"random"`` excepted).
+    BoTorch's qLogNEHVI (``bananas.pareto``), whatever ``acquisition`` names (``"random"`` excepted);
+    objectives named in the study's metric names that the space knows from the architecture alone
+    (``Space.known_metric_names``, e.g. ``params_m``) are computed, not predicted.
 
     After ``n_startup_trials`` random architectures, every ``batch_size``
     completed trials (of any worker on the study) it fits the predictor on the
@@ -44,6 +47,10 @@ class BananasSampler(SpaceSampler):
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architecture ids (``space.to_string``) evaluated first in the
             random start, e.g. the best of a search on another dataset (transfer).
+        constraints_func: a completed trial in, one value per constraint out (at most 0: it holds), as
+            Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
+            trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
+            values predicted, or computed where the space knows the metric).
     """
 
     multi_objective = True
@@ -61,8 +68,9 @@ class BananasSampler(SpaceSampler):
         acquisition: str | Acquisition = DEFAULT_ACQUISITION,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: list[str] | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
-        super().__init__(space=space, seed=seed)
+        super().__init__(space=space, seed=seed, constraints_func=constraints_func)
         self._encoding = encoding
         self._options: dict[str, Any] = {
             "predictor": predictor,

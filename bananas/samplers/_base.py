@@ -10,19 +10,23 @@ multivariate TPE samplers do) becomes a ``ParamSpace``.
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from abc import abstractmethod
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers._base import _process_constraints_after_trial
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from bananas.bo import History, Proposal
+from bananas.objectives import Constraint, Constraints
 from bananas.spaces import Arch, Space
 from bananas.spaces.params import ParamSpace
 from bananas.trials import arch_of, awaits_retry, failed_evaluation, has_arch
@@ -36,6 +40,9 @@ class SpaceSampler(BaseSampler):
             architecture with ``space.suggest(trial)``. None: the params the
             objective suggests itself (float, int, categorical).
         seed: seeds every random choice of the sampler.
+        constraints_func: as Optuna's samplers take it: a completed trial in, one value per
+            constraint out (at most 0: it holds), recorded for the dashboard;
+            ``bananas.objectives.Constraints`` reads them from the trial's recorded metrics.
 
     ``multi_objective``: whether it proposes on studies with several directions (others sample those at
     random, with a warning).
@@ -43,13 +50,20 @@ class SpaceSampler(BaseSampler):
 
     multi_objective: ClassVar[bool] = False
 
-    def __init__(self, *, space: Space | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        space: Space | None = None,
+        seed: int | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    ) -> None:
         if space is not None and not isinstance(space, Space):
             raise TypeError(
                 "space must be a bananas Space, e.g. bananas.get_space('nbgraph', 'cora'), or None to search "
                 f"the params the objective suggests; got {space!r}"
             )
         self._space = space
+        self._constraints_func = constraints_func
         self._inferred = IntersectionSearchSpace(include_pruned=True)
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=seed)
@@ -121,10 +135,14 @@ class SpaceSampler(BaseSampler):
             return param_name not in self._space.distributions()
         return (self.multi_objective or not study._is_multi_objective()) and _n_finished(study) > 0
 
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+        if self._constraints_func is not None and state == TrialState.COMPLETE:
+            _process_constraints_after_trial(self._constraints_func, study, trial, state)
+
     def _history(self, study: Study, trial: FrozenTrial, space: Space) -> History:
         """Read the study's trials (all but ``trial``) as the search history over ``space``."""
         signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
-        history = History()
+        history = History(exact=self._exact(study, space, signs))
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
@@ -144,13 +162,37 @@ class SpaceSampler(BaseSampler):
                 history.archs.append(arch)
                 oriented = tuple(s * v for s, v in zip(signs, t.values, strict=True))  # higher is better
                 history.values.append(oriented if len(oriented) > 1 else oriented[0])
+                if self._constraints_func is not None:
+                    history.violations.append(tuple(float(v) for v in self._constraints_func(t)))
             elif t.state in (TrialState.RUNNING, TrialState.WAITING):
                 history.pending.append(arch)
         return history
 
+    def _exact(self, study: Study, space: Space, signs: list[float]) -> dict[int, Callable[[Arch], float]]:
+        """The outcomes (objectives in the study's metric names, then constraints) that ``space`` knows
+        from the architecture alone, as functions of it (objectives oriented: higher is better)."""
+        known = set(space.known_metric_names)
+        exact: dict[int, Callable[[Arch], float]] = {}
+        for j, (name, sign) in enumerate(zip(study.metric_names or [], signs, strict=False)):
+            if name in known:
+                exact[j] = functools.partial(_known, space, name, sign)
+        if isinstance(self._constraints_func, Constraints):
+            for i, c in enumerate(self._constraints_func.items):
+                if c.metric in known:
+                    exact[len(signs) + i] = functools.partial(_known_violation, space, c)
+        return exact
+
     @abstractmethod
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         """Return the architecture this trial evaluates (and the user attrs to record with it)."""
+
+
+def _known(space: Space, name: str, sign: float, arch: Arch) -> float:
+    return sign * space.known_metrics(arch)[name]
+
+
+def _known_violation(space: Space, constraint: Constraint, arch: Arch) -> float:
+    return constraint.violation(space.known_metrics(arch)[constraint.metric])
 
 
 def _n_finished(study: Study) -> int:

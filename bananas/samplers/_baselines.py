@@ -3,6 +3,7 @@ and Optuna's own samplers kept to valid architectures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,9 @@ class EvolutionSampler(SpaceSampler):
         seed: int | None = None,
         population_size: int = 50,
         tournament_size: int = 10,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
-        super().__init__(space=space, seed=seed)
+        super().__init__(space=space, seed=seed, constraints_func=constraints_func)
         if not 1 <= tournament_size <= population_size:
             raise ValueError("need 1 <= tournament_size <= population_size")
         self._population_size = population_size

@@ -148,6 +148,13 @@ class Space(ABC):
                 out.append(arch)
         return out
 
+    known_metric_names: tuple[str, ...] = ()  # metrics that follow from an architecture without evaluating it
+
+    def known_metrics(self, arch: Arch) -> dict[str, float]:
+        """Return the ``known_metric_names`` of ``arch`` (e.g. its parameter count): objectives and
+        constraints on them are computed, not predicted."""
+        return {}
+
     def describe(self) -> dict[str, Any]:
         """Return what identifies this space in a study's attrs."""
         return {"space": self.name, "dataset": self.dataset}
@@ -163,6 +170,10 @@ class TabularSpace(Space):
     @abstractmethod
     def all_keys(self) -> Sequence[Hashable]:
         """Return the canonical key of every architecture in the table."""
+
+    @abstractmethod
+    def all_metrics(self) -> list[dict[str, float]]:
+        """Return the metrics of every architecture in the table (as ``lookup`` gives them)."""
 
     @abstractmethod
     def best(self) -> dict[str, float]:

@@ -43,6 +43,7 @@ OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (from, to), in the order of the arch string
 PARAMS = tuple(f"edge_{i}_{j}" for i, j in EDGES)
 TABLES = {"cifar10": "nasbench201_cifar10.csv.gz", "cifar100": "nasbench201_cifar100.csv.gz"}
+N_CLASSES = {"cifar10": 10, "cifar100": 100}  # the datasets whose networks' size is known without a table
 TABLE_COLUMNS = ("arch str", "validation accuracy", "test accuracy")
 
 Ops = tuple[str, ...]  # an architecture: the six edge ops
@@ -241,10 +242,28 @@ class NB201TableSpace(NB201Space, TabularSpace):
         key = self.key(arch)
         if key not in self._rows:
             raise KeyError(f"{to_string(tuple(arch))} (and every string of the same function) has no row in the table")
-        return dict(self._rows[key])
+        return {**self._rows[key], **self.known_metrics(arch)}
+
+    @property
+    def known_metric_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("params_m", "flops_m") if self.dataset in N_CLASSES else ()
+
+    def known_metrics(self, arch: Ops) -> dict[str, float]:
+        """Parameters and FLOPs (millions) of NB-201's network of ``arch`` for the dataset (C=16, N=5,
+        32x32 images), counted by ``bananas.nets.network_costs``."""
+        if self.dataset not in N_CLASSES:
+            return {}
+        from bananas.nets import network_costs
+
+        params, flops = network_costs(arch, N_CLASSES[self.dataset])
+        return {"params_m": params / 1e6, "flops_m": flops / 1e6}
 
     def all_keys(self) -> Sequence[Hashable]:
         return list(self._rows)
+
+    def all_metrics(self) -> list[dict[str, float]]:
+        classes = _classes()
+        return [self.lookup(classes[key][0]) for key in self._rows]
 
     def best(self) -> dict[str, float]:
         rows = self._rows.values()

@@ -49,6 +49,16 @@ def _table(dataset: str) -> dict[int, dict[str, Any]]:
     return light_read(dataset)
 
 
+def _metrics(row: dict[str, Any]) -> dict[str, float]:
+    """A table row as the metrics a search records."""
+    return {
+        "valid_acc": 100.0 * float(row["valid_perf"]),
+        "test_acc": 100.0 * float(row["perf"]),
+        "latency": float(row["latency"]),
+        "params_m": float(row["para"]),
+    }
+
+
 class NBGraphSpace(TabularSpace):
     """The NAS-Bench-Graph space on one of its nine datasets."""
 
@@ -163,13 +173,16 @@ class NBGraphSpace(TabularSpace):
     def lookup(self, arch: GraphCell) -> dict[str, float]:
         if not self.is_valid(arch):
             raise ValueError(f"{self.to_string(arch)} is no network: a cell needs an op other than skip")
-        row = _table(self.dataset)[self.key(arch)]  # type: ignore[index]
-        return {
-            "valid_acc": 100.0 * float(row["valid_perf"]),
-            "test_acc": 100.0 * float(row["perf"]),
-            "latency": float(row["latency"]),
-            "params_m": float(row["para"]),
-        }
+        return _metrics(_table(self.dataset)[self.key(arch)])  # type: ignore[index]
+
+    def all_metrics(self) -> list[dict[str, float]]:
+        return [_metrics(row) for row in _table(self.dataset).values()]
+
+    known_metric_names = ("params_m",)
+
+    def known_metrics(self, arch: GraphCell) -> dict[str, float]:
+        """The table's parameter count of ``arch``: it follows from the architecture."""
+        return {"params_m": float(_table(self.dataset)[self.key(arch)]["para"])}  # type: ignore[index]
 
     def all_keys(self) -> Sequence[Hashable]:
         return list(_table(self.dataset))

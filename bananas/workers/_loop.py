@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 
 from bananas.evaluators import Evaluator, from_description
 from bananas.methods import make_sampler
+from bananas.objectives import OBJECTIVE, Constraints
 from bananas.search import Callback, EvaluationFailed, evaluate
 from bananas.signals import STOP_REQUESTED, ignore_further_interrupts
 from bananas.spaces import Space, get_space
@@ -80,9 +81,11 @@ def run_worker(
     config = study_config(study)
     space = get_space(config["space"], config["dataset"], config.get("table"))
     evaluator = evaluator or from_description(config.get("evaluator", {}), space, data_dir=data_dir, device=device)
-    study.sampler = make_sampler(config["method"], space, seed, **config["sampler_options"])
+    constraints = Constraints(config.get("constraints", [])) or None
+    study.sampler = make_sampler(config["method"], space, seed, constraints, **config["sampler_options"])
     study.pruner = make_pruner(config.get("pruner"))
     budget = int(config["budget"])
+    objectives = config.get("objectives", [OBJECTIVE])
     max_failures = budget if max_failures is None else max_failures
     report = WorkerReport()
     me = worker_name()
@@ -98,7 +101,7 @@ def run_worker(
             if complete + running >= budget:
                 time.sleep(poll_interval)  # wait: a running trial may still fail
                 continue
-            state, trial_id = _run_one(study, space, evaluator, budget, me, retry)
+            state, trial_id = _run_one(study, space, evaluator, budget, me, retry, objectives)
             if state == SKIPPED:
                 report.skipped += 1
                 continue
@@ -130,7 +133,13 @@ def _ask(study: optuna.Study) -> optuna.Trial:
 
 
 def _run_one(
-    study: optuna.Study, space: Space, evaluator: Evaluator, budget: int, me: str, retry: Retrying
+    study: optuna.Study,
+    space: Space,
+    evaluator: Evaluator,
+    budget: int,
+    me: str,
+    retry: Retrying,
+    objectives: list[str],
 ) -> tuple[Any, int]:
     """Ask, claim, evaluate and tell one trial; return its final state (or ``SKIPPED``) and its id."""
     trial = retry(_ask, study)
@@ -151,7 +160,7 @@ def _run_one(
             retry(trial.set_user_attr, ARCH, space.to_string(arch))  # the claim held: the trial owns arch
             value, state = None, TrialState.COMPLETE
             try:
-                value = evaluate(trial, arch, evaluator, retry)
+                value = evaluate(trial, arch, evaluator, retry, objectives)
             except optuna.TrialPruned:
                 state = TrialState.PRUNED
             except EvaluationFailed:

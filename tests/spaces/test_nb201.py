@@ -124,3 +124,17 @@ def test_adjacency_encoding_leaves_unused_edges_empty(nb201):
     # edges: input->e0, e0->e4, e4->output, input->e3, e3->output; one op one-hot each for e0, e3, e4
     assert enc.n_features == 28 + 6 * 4 and row[:28].sum() == 5 and row[28:].sum() == 3
     assert enc.transform([("none",) * 6]).sum() == 0  # a cell that computes nothing
+
+
+def test_parameters_and_flops_are_known_without_building_the_network():
+    from bananas.nets import Network, count_flops, network_costs
+
+    rng = np.random.default_rng(0)
+    table = get_space("nb201", "cifar100")
+    for _ in range(4):
+        ops = tuple(str(o) for o in rng.choice(OPS, size=6))
+        net = Network(ops, in_channels=3, n_classes=100)
+        counted = (sum(p.numel() for p in net.parameters()), count_flops(net, (3, 32, 32)))
+        assert network_costs(ops, 100) == counted
+        assert table.known_metrics(ops) == {"params_m": counted[0] / 1e6, "flops_m": counted[1] / 1e6}
+    assert set(table.known_metric_names) <= set(table.lookup(ops))
