@@ -25,7 +25,7 @@ from optuna.trial import TrialState
 
 from bananas.objectives import OBJECTIVE, Constraints
 from bananas.spaces import Space
-from bananas.trials import ARCH, FAIL_REASON, arch_of
+from bananas.trials import ARCH, CONSTRAINTS, FAIL_REASON, arch_of
 from bananas.validation import accuracy_problem, metrics_problem
 
 SCHEMA = 1
@@ -169,7 +169,7 @@ def records_to_trials(
                 values=[r["value"], *(metrics[o] for o in objectives[1:])] if complete else None,
                 state=TrialState.COMPLETE if complete else TrialState.FAIL,
                 user_attrs=attrs,
-                system_attrs={"constraints": check.of(metrics)} if check and complete else None,
+                system_attrs={CONSTRAINTS: check.of(metrics)} if check and complete else None,
             )
         )
     return trials

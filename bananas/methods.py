@@ -44,7 +44,8 @@ def _optuna(name: str) -> Callable[..., BaseSampler]:
 
         from bananas.samplers import ValidProposals
 
-        return ValidProposals(getattr(optuna.samplers, name)(seed=seed, constraints_func=constraints), space, seed)
+        # Optuna's samplers read the constraints each trial records (``bananas.search.record``)
+        return ValidProposals(getattr(optuna.samplers, name)(seed=seed), space, seed)
 
     return make
 
@@ -70,8 +71,9 @@ def method_options(method: str, options: dict[str, Any] | None) -> dict[str, Any
 def make_sampler(
     method: str, space: Space, seed: int | None, constraints: Constraints | None = None, **options: Any
 ) -> BaseSampler:
-    """Return the sampler of ``method`` (one of ``METHODS``), recording ``constraints`` (Optuna's
-    ``constraints_func``) and seeking feasible architectures; ``options`` go to BANANAS's sampler."""
+    """Return the sampler of ``method`` (one of ``METHODS``); ``options`` go to BANANAS's sampler, and so
+    do ``constraints`` (every sampler reads the constraint values that trials record; BANANAS's also
+    computes those on metrics the space knows)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     return METHODS[method](space, seed, constraints, **method_options(method, options))

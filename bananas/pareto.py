@@ -6,9 +6,9 @@ Letters: ``n`` candidates, ``o`` observed architectures, ``b`` baseline ones, ``
 Objectives are oriented so that higher is better (a minimized metric enters
 negated); constraint violations are at most 0 where a constraint holds. The
 outcomes of an architecture are its ``m`` objectives then its ``k`` violations.
-One predictor is fit per outcome that costs an evaluation; outcomes that follow
-from the architecture (``Space.known_metrics``: parameters, FLOPs) are computed
-exactly. Member ``i`` of every outcome's ensemble together make one joint
+The outcomes that cost an evaluation are predicted (one MLP ensemble with an
+output each); those that follow from the architecture (``Space.known_metrics``:
+parameters, FLOPs) are computed exactly. Member ``i``'s outputs make one joint
 posterior sample.
 
 The acquisition is BoTorch's ``qLogNoisyExpectedHypervolumeImprovement``
@@ -81,10 +81,11 @@ def hypervolume(Y: np.ndarray, ref: Sequence[float]) -> float:
 
 
 class JointPredictor:
-    """One predictor per outcome, predicting together: ``predict`` gives ``s x n x (m + k)``.
+    """The predictors of every outcome, predicting together: ``predict`` gives ``s x n x (m + k)``.
 
-    Outcomes in ``exact`` (index to a function of the architecture) are computed, not predicted: every
-    member gives the exact value.
+    The outcomes that cost an evaluation are predicted: by one ensemble with an output per outcome when
+    the predictor has ``multi_output`` (the MLP ensemble), else one predictor each. Outcomes in ``exact``
+    (index to a function of the architecture) are computed: every member gives the exact value.
     """
 
     def __init__(
@@ -92,24 +93,32 @@ class JointPredictor:
     ) -> None:
         self.encoder = encoder
         self.exact = exact
-        self.members = {j: make(j) for j in range(n) if j not in exact}
         self.n = n
+        predicted = [j for j in range(n) if j not in exact]
+        first = make(predicted[0])
+        if getattr(first, "multi_output", False):
+            self.members = {tuple(predicted): first}
+        else:
+            self.members = {(j,): first if j == predicted[0] else make(j) for j in predicted}
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> JointPredictor:
-        for j, predictor in self.members.items():
-            predictor.fit(X, Y[:, j])
+        for columns, predictor in self.members.items():
+            predictor.fit(X, Y[:, list(columns)] if len(columns) > 1 else Y[:, columns[0]])
         return self
 
     def predict(self, archs: Sequence[Arch], X: np.ndarray | None = None) -> np.ndarray:
         """The members' predictions of ``archs`` (``X``: their features, if already encoded)."""
         X = self.encoder.transform(list(archs)) if X is None else X
-        predicted = {j: p.predict(X) for j, p in self.members.items()}
-        s = next(iter(predicted.values())).shape[0]
-        columns = [
-            predicted[j] if j in predicted else np.tile([self.exact[j](a) for a in archs], (s, 1))
-            for j in range(self.n)
-        ]
-        return np.stack(columns, axis=-1)
+        out: np.ndarray | None = None
+        for columns, predictor in self.members.items():
+            predicted = predictor.predict(X)
+            if out is None:
+                out = np.empty((*predicted.shape[:2], self.n))
+            out[..., list(columns)] = predicted if predicted.ndim == 3 else predicted[..., None]
+        assert out is not None
+        for j, known in self.exact.items():
+            out[..., j] = [known(a) for a in archs]
+        return out
 
 
 def select_joint(

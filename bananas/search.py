@@ -16,7 +16,7 @@ from optuna.trial import TrialState
 
 from bananas.evaluators import Evaluator, OnEpoch, Result, StopEvaluation
 from bananas.lease import search_lease
-from bananas.objectives import OBJECTIVE
+from bananas.objectives import OBJECTIVE, Constraints
 from bananas.spaces import Arch, Space
 from bananas.study import prepare_study
 from bananas.trials import (
@@ -30,6 +30,7 @@ from bananas.trials import (
     fail_unfinished,
     has_arch,
     n_complete,
+    set_constraints,
 )
 from bananas.validation import accuracy_problem, metrics_problem
 
@@ -57,9 +58,11 @@ def reporter(trial: optuna.Trial, call: Callable[..., Any] = _direct) -> OnEpoch
     return on_epoch
 
 
-def record(trial: optuna.Trial, result: Result, objectives: Sequence[str] = (OBJECTIVE,)) -> float | list[float]:
-    """Record ``result`` in the trial's user attrs; return the objective, or with several the list of
-    their values (EvaluationFailed if it failed)."""
+def record(
+    trial: optuna.Trial, result: Result, objectives: Sequence[str] = (OBJECTIVE,), constraints: Sequence[str] = ()
+) -> float | list[float]:
+    """Record ``result`` in the trial's user attrs (and the ``constraints``' values); return the objective,
+    or with several the list of their values (EvaluationFailed if it failed)."""
     trial.set_user_attr(COST_SECONDS, result.cost)
     missing = [m for m in objectives if m not in result.metrics]
     problem = metrics_problem(result.metrics) or accuracy_problem(result.metrics.get(OBJECTIVE))
@@ -71,6 +74,8 @@ def record(trial: optuna.Trial, result: Result, objectives: Sequence[str] = (OBJ
         raise EvaluationFailed(result.reason)
     for name, value in result.metrics.items():
         trial.set_user_attr(name, value)
+    if constraints:
+        set_constraints(trial, Constraints(constraints).of(result.metrics))
     values = [float(result.metrics[m]) for m in objectives]
     return values if len(values) > 1 else values[0]
 
@@ -81,6 +86,7 @@ def evaluate(
     evaluator: Evaluator,
     call: Callable[..., Any] = _direct,
     objectives: Sequence[str] = (OBJECTIVE,),
+    constraints: Sequence[str] = (),
 ) -> float | list[float]:
     """Evaluate the trial's architecture and record the outcome; return the objective (or objectives).
 
@@ -93,20 +99,20 @@ def evaluate(
     except StopEvaluation as stop:
         call(trial.set_user_attr, PRUNED, str(stop))
         raise optuna.TrialPruned(str(stop)) from None
-    return call(record, trial, result, objectives)
+    return call(record, trial, result, objectives, constraints)
 
 
 def make_objective(
-    space: Space, evaluator: Evaluator, objectives: Sequence[str] = (OBJECTIVE,)
+    space: Space, evaluator: Evaluator, objectives: Sequence[str] = (OBJECTIVE,), constraints: Sequence[str] = ()
 ) -> Callable[[optuna.Trial], float | list[float]]:
     """Return the objective: build the trial's architecture, evaluate it, record its metrics (and, for
     evaluators that train, the validation accuracy per epoch as intermediate values); the study's
-    values are the ``objectives`` metrics."""
+    values are the ``objectives`` metrics, its constraint values those of ``constraints``."""
 
     def objective(trial: optuna.Trial) -> float | list[float]:
         arch = space.suggest(trial)
         trial.set_user_attr(ARCH, space.to_string(arch))
-        return evaluate(trial, arch, evaluator, objectives=objectives)
+        return evaluate(trial, arch, evaluator, objectives=objectives, constraints=constraints)
 
     return objective
 
@@ -173,6 +179,7 @@ def _search(
 ) -> optuna.Study:
     budget = study.user_attrs[CONFIG]["budget"]
     objectives = study.user_attrs[CONFIG].get("objectives", [OBJECTIVE])
+    constraints = study.user_attrs[CONFIG].get("constraints", [])
     requeue_interrupted(study, space)
     done = n_complete(study)
     if done >= budget:
@@ -188,7 +195,7 @@ def _search(
             study.stop()
 
     study.optimize(
-        make_objective(space, evaluator, objectives),
+        make_objective(space, evaluator, objectives, constraints),
         callbacks=[stop_at_budget_or_failures, *callbacks],
         catch=(EvaluationFailed,),
     )

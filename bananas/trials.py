@@ -16,6 +16,9 @@ reading of them:
   here, not counted in the budget).
 - ``worker``: ``host:pid`` of the worker process evaluating it.
 - ``retry_of``: the trial whose architecture this enqueued trial evaluates again.
+
+With constraints (``bananas.objectives``), a completed trial's system attr
+``constraints`` holds one value per constraint, at most 0 where it holds.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ PRUNED = "pruned"
 COST_SECONDS = "cost_seconds"
 CONFIG = "bananas"  # study user attr: what the search is (space, dataset, method, budget, options, evaluator)
 IDENTITY = ("space", "dataset", "method", "seed")  # study user attrs that a search on the study must match
+CONSTRAINTS = "constraints"  # system attr: a trial's constraint values, as Optuna records them
 FAILED_TRIAL = "failed_trial"  # system attr Optuna's heartbeat retry sets on the copy of a stale trial
 
 
@@ -114,6 +118,12 @@ def skip(study: optuna.Study, trial: optuna.Trial, reason: str) -> None:
     trial.set_user_attr(SKIPPED, True)
     trial.set_user_attr(FAIL_REASON, reason)
     study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+
+
+def set_constraints(trial: optuna.Trial, violations: list[float]) -> None:
+    """Record a trial's constraint values (at most 0: it holds) where Optuna's samplers (``trial.constraints``)
+    and optuna-dashboard (which marks infeasible trials) read them: the system attr ``constraints``."""
+    trial.study._storage.set_trial_system_attr(trial._trial_id, CONSTRAINTS, violations)
 
 
 def study_config(study: optuna.Study) -> dict[str, Any]:

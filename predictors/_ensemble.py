@@ -6,6 +6,8 @@ and train in the same ``torch.bmm`` calls, each on its own shuffle of the data.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bananas.predictors._base import Predictor
@@ -21,12 +23,18 @@ class MLPEnsemble(Predictor):
     instead of 5 give the batch acquisition more posterior samples to spread
     over (members train together, so this costs little).
 
+    Several targets (``y`` of ``n x m``) train one ensemble with ``m`` outputs
+    (``multi_output``): the members share their hidden layers across targets,
+    and ``predict`` gives ``s x n x m``.
+
     Args:
         n_members: ensemble size ``s``.
         n_layers, width: hidden layers and their width.
         lr, epochs, batch_size: Adam learning rate, passes over the data, minibatch size.
         seed: seeds the weight init and the shuffles.
     """
+
+    multi_output = True
 
     def __init__(
         self,
@@ -48,12 +56,13 @@ class MLPEnsemble(Predictor):
         self.seed = seed
         self._weights: list = []
         self._biases: list = []
-        self._y_mean = 0.0
-        self._y_std = 1.0
+        self._y_mean: Any = 0.0
+        self._y_std: Any = 1.0
+        self._columns = False  # whether y had a column per target
         self._keep: np.ndarray | None = None
 
     def _forward(self, X):  # noqa: ANN001, ANN202
-        """``s x n x d`` tensor to ``s x n`` predictions (standardized units)."""
+        """``s x n x d`` tensor to ``s x n x m`` predictions (standardized units)."""
         import torch
 
         h = X
@@ -61,7 +70,7 @@ class MLPEnsemble(Predictor):
             h = torch.baddbmm(b, h, w)
             if i < len(self._weights) - 1:
                 h = torch.relu(h)
-        return h.squeeze(-1)
+        return h
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> MLPEnsemble:
         import torch
@@ -71,12 +80,15 @@ class MLPEnsemble(Predictor):
         # sparse encodings (thousands of path columns, few seen) cheap and less noisy.
         self._keep = np.flatnonzero(X.min(axis=0) != X.max(axis=0)) if len(X) > 1 else np.arange(X.shape[1])
         Xt = torch.as_tensor(X[:, self._keep], dtype=torch.float32)
-        yt = torch.as_tensor(y, dtype=torch.float32)
-        self._y_mean, self._y_std = float(yt.mean()), float(yt.std()) if len(yt) > 1 else 1.0
-        self._y_std = self._y_std or 1.0
+        y = np.asarray(y)
+        self._columns = y.ndim == 2
+        yt = torch.as_tensor(y.reshape(len(y), -1), dtype=torch.float32)
+        self._y_mean = yt.mean(dim=0)
+        self._y_std = yt.std(dim=0) if len(yt) > 1 else torch.ones(yt.shape[1])
+        self._y_std = torch.where(self._y_std > 0, self._y_std, 1.0)
         yt = (yt - self._y_mean) / self._y_std
         s, n = self.n_members, len(Xt)
-        dims = [Xt.shape[1]] + [self.width] * self.n_layers + [1]
+        dims = [Xt.shape[1]] + [self.width] * self.n_layers + [yt.shape[1]]
         self._weights, self._biases = [], []
         for d_in, d_out in zip(dims[:-1], dims[1:], strict=True):
             bound = 1.0 / d_in**0.5  # torch.nn.Linear's default init
@@ -106,4 +118,5 @@ class MLPEnsemble(Predictor):
         Xt = torch.as_tensor(X[:, self._keep], dtype=torch.float32).expand(self.n_members, -1, -1)
         with torch.no_grad():
             out = self._forward(Xt)
-        return (out * self._y_std + self._y_mean).numpy().astype(np.float64)
+        out = (out * self._y_std + self._y_mean).numpy().astype(np.float64)
+        return out if self._columns else out[..., 0]

@@ -13,6 +13,7 @@ import torch
 from bananas.acquisition import get_acquisition
 from bananas.bo import BananasStep, History
 from bananas.encodings import DEFAULT_ENCODING, encoder_for
+from bananas.objectives import maximized
 from bananas.spaces import get_tabular_space
 
 
@@ -32,7 +33,7 @@ def iteration(step: BananasStep, history: History, rng: np.random.Generator) -> 
 
 def values(metrics: dict, objectives: list[str]) -> float | tuple[float, ...]:
     """An observation as the BANANAS step reads it: higher is better; several objectives as a tuple."""
-    oriented = tuple(metrics[o] if o.endswith("_acc") else -metrics[o] for o in objectives)
+    oriented = tuple(metrics[o] if maximized(o) else -metrics[o] for o in objectives)
     return oriented if len(oriented) > 1 else oriented[0]
 
 

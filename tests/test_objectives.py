@@ -74,7 +74,7 @@ def test_known_objectives_are_computed_and_the_front_is_recorded(cora):
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
     assert all(t.values == [t.user_attrs["valid_acc"], t.user_attrs["params_m"]] for t in study.trials)
     step = study.sampler._step
-    assert list(step.fit.model.members) == [0]  # one predictor: parameters are known, not predicted
+    assert list(step.fit.model.members) == [(0,)]  # one predictor: parameters are known, not predicted
     assert step.fit.model.exact[1](step.fit.pool[0]) == -cora.known_metrics(step.fit.pool[0])["params_m"]
 
 

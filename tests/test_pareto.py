@@ -58,7 +58,7 @@ def test_outcomes_the_space_knows_are_computed_not_predicted():
     X = rng.random((20, 3))
     Y = np.column_stack([X.sum(axis=1), -X[:, 0]])
     model = _joint(X, Y, exact={1: lambda a: -a[0]})
-    assert list(model.members) == [0]  # no predictor is fit for the known outcome
+    assert list(model.members) == [(0,)]  # no predictor is fit for the known outcome
     members = model.predict(list(X[:4]))
     assert members.shape == (5, 4, 2)
     assert np.array_equal(members[:, :, 1], np.tile(-X[:4, 0], (5, 1)))  # every member: the exact value

@@ -70,7 +70,7 @@ def _best_feasible(study: Any) -> list[Any]:
     from bananas.objectives import feasible
 
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    ok = [t for t in done if feasible(t.system_attrs.get("constraints") or ())]
+    ok = [t for t in done if feasible(list(t.constraints.values()))]
     return sorted(ok, key=lambda t: -t.user_attrs.get("valid_acc", t.values[0]))[:1]
 
 

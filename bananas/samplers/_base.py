@@ -40,9 +40,12 @@ class SpaceSampler(BaseSampler):
             architecture with ``space.suggest(trial)``. None: the params the
             objective suggests itself (float, int, categorical).
         seed: seeds every random choice of the sampler.
-        constraints_func: as Optuna's samplers take it: a completed trial in, one value per
-            constraint out (at most 0: it holds), recorded for the dashboard;
-            ``bananas.objectives.Constraints`` reads them from the trial's recorded metrics.
+        constraints_func: a completed trial in, one value per constraint out (at most 0: it holds),
+            recorded as the trial's constraints (what Optuna's samplers and the dashboard read) unless
+            the objective recorded them (``trial.set_constraint``, or ``bananas search``);
+            ``bananas.objectives.Constraints`` reads them from the trial's recorded metrics, and the
+            proposals then compute those on metrics the space knows. Without it, the constraints
+            the trials record are read (none recorded: feasible).
 
     ``multi_objective``: whether it proposes on studies with several directions (others sample those at
     random, with a warning).
@@ -136,13 +139,14 @@ class SpaceSampler(BaseSampler):
         return (self.multi_objective or not study._is_multi_objective()) and _n_finished(study) > 0
 
     def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
-        if self._constraints_func is not None and state == TrialState.COMPLETE:
+        if self._constraints_func is not None and state == TrialState.COMPLETE and not trial.constraints:
             _process_constraints_after_trial(self._constraints_func, study, trial, state)
 
     def _history(self, study: Study, trial: FrozenTrial, space: Space) -> History:
         """Read the study's trials (all but ``trial``) as the search history over ``space``."""
         signs = [1.0 if d == StudyDirection.MAXIMIZE else -1.0 for d in study.directions]
         history = History(exact=self._exact(study, space, signs))
+        violations: list[dict[str, float]] = []
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
@@ -162,10 +166,15 @@ class SpaceSampler(BaseSampler):
                 history.archs.append(arch)
                 oriented = tuple(s * v for s, v in zip(signs, t.values, strict=True))  # higher is better
                 history.values.append(oriented if len(oriented) > 1 else oriented[0])
-                if self._constraints_func is not None:
-                    history.violations.append(tuple(float(v) for v in self._constraints_func(t)))
+                recorded = t.constraints or {}
+                if self._constraints_func is not None and not recorded:
+                    recorded = {str(i): float(v) for i, v in enumerate(self._constraints_func(t))}
+                violations.append(recorded)
             elif t.state in (TrialState.RUNNING, TrialState.WAITING):
                 history.pending.append(arch)
+        names = sorted({k for v in violations for k in v}, key=lambda k: (len(k), k))  # "0", "1", ..., "10"
+        if names:
+            history.violations = [tuple(v.get(k, 0.0) for k in names) for v in violations]  # none: feasible
         return history
 
     def _exact(self, study: Study, space: Space, signs: list[float]) -> dict[int, Callable[[Arch], float]]:

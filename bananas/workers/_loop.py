@@ -85,7 +85,7 @@ def run_worker(
     study.sampler = make_sampler(config["method"], space, seed, constraints, **config["sampler_options"])
     study.pruner = make_pruner(config.get("pruner"))
     budget = int(config["budget"])
-    objectives = config.get("objectives", [OBJECTIVE])
+    goal = (config.get("objectives", [OBJECTIVE]), config.get("constraints", []))  # objectives, constraints
     max_failures = budget if max_failures is None else max_failures
     report = WorkerReport()
     me = worker_name()
@@ -101,7 +101,7 @@ def run_worker(
             if complete + running >= budget:
                 time.sleep(poll_interval)  # wait: a running trial may still fail
                 continue
-            state, trial_id = _run_one(study, space, evaluator, budget, me, retry, objectives)
+            state, trial_id = _run_one(study, space, evaluator, budget, me, retry, goal)
             if state == SKIPPED:
                 report.skipped += 1
                 continue
@@ -139,7 +139,7 @@ def _run_one(
     budget: int,
     me: str,
     retry: Retrying,
-    objectives: list[str],
+    goal: tuple[list[str], list[str]],
 ) -> tuple[Any, int]:
     """Ask, claim, evaluate and tell one trial; return its final state (or ``SKIPPED``) and its id."""
     trial = retry(_ask, study)
@@ -160,7 +160,7 @@ def _run_one(
             retry(trial.set_user_attr, ARCH, space.to_string(arch))  # the claim held: the trial owns arch
             value, state = None, TrialState.COMPLETE
             try:
-                value = evaluate(trial, arch, evaluator, retry, objectives)
+                value = evaluate(trial, arch, evaluator, retry, *goal)
             except optuna.TrialPruned:
                 state = TrialState.PRUNED
             except EvaluationFailed:
