@@ -39,7 +39,7 @@ import numpy as np
 
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
-from bananas.pareto import JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
+from bananas.pareto import MULTI_OBJECTIVE, JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
 from bananas.pool import candidate_pool
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
@@ -146,6 +146,8 @@ class BananasStep:
         n_startup, batch_size: random architectures first; new results per fit.
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architectures evaluated first in the random start.
+        mo_acquisition: the acquisition with several objectives, ``"nehvi"`` (BoTorch's
+            qLogNEHVI) or ``"parego"`` (qLogNParEGO).
     """
 
     def __init__(
@@ -160,6 +162,7 @@ class BananasStep:
         batch_size: int = 10,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: Sequence[Arch] = (),
+        mo_acquisition: str = "nehvi",
     ) -> None:
         if n_startup < 1 or batch_size < 1:
             raise ValueError("n_startup_trials and batch_size must be at least 1")
@@ -173,6 +176,9 @@ class BananasStep:
         self.batch_size = batch_size
         self.pool_kwargs = pool_kwargs or {}
         self.initial_design = list(initial_design)
+        if mo_acquisition not in MULTI_OBJECTIVE:
+            raise ValueError(f"mo_acquisition must be one of {', '.join(MULTI_OBJECTIVE)}, got {mo_acquisition!r}")
+        self.mo_acquisition = mo_acquisition
         self.fit: Fit | None = None
 
     def propose(
@@ -259,7 +265,16 @@ class BananasStep:
                 assert fit.Y is not None
                 pool = [fit.pool[i] for i in rows]
                 sel = select_joint(
-                    fit.model, pool, fit.X_pool[rows], 1, Y=fit.Y, m=fit.m, baseline=fit.baseline, pending=pending
+                    fit.model,
+                    pool,
+                    fit.X_pool[rows],
+                    1,
+                    Y=fit.Y,
+                    m=fit.m,
+                    baseline=fit.baseline,
+                    pending=pending,
+                    acquisition=self.mo_acquisition,
+                    rng=rng,
                 )
             else:
                 X_pending = self.encoder.transform(pending) if pending else None

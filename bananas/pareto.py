@@ -36,6 +36,7 @@ from bananas.encodings import Encoder
 from bananas.predictors import Predictor
 from bananas.spaces import Arch
 
+MULTI_OBJECTIVE = ("nehvi", "parego")  # acquisitions with several objectives
 REF_MARGIN = 0.1  # the reference point: this share of each objective's observed range below its worst
 
 
@@ -131,18 +132,25 @@ def select_joint(
     m: int,
     baseline: Sequence[Arch],
     pending: Sequence[Arch] = (),
+    acquisition: str = "nehvi",
+    rng: np.random.Generator | None = None,
 ) -> Selection:
     """Pick ``min(q, n)`` distinct candidates of the pool: qLogNEHVI with ``m >= 2`` objectives,
     qLogNEI with one; the outcomes after the first ``m`` are constraint violations (see the module
     docstring).
 
     ``Y``: ``o x (m + k)`` observed outcomes (they set the scales and the reference point);
-    ``baseline``: the observed architectures the improvement is measured against.
+    ``baseline``: the observed architectures the improvement is measured against;
+    ``acquisition``: ``"nehvi"``, or ``"parego"`` for BoTorch's qLogNParEGO (the improvement of a
+    Chebyshev scalarization with weights drawn from ``rng`` per call) with several objectives.
     """
+    if acquisition not in MULTI_OBJECTIVE:
+        raise ValueError(f"unknown multi-objective acquisition {acquisition!r}; choose {' or '.join(MULTI_OBJECTIVE)}")
     import torch
     from botorch.acquisition.logei import qLogExpectedImprovement
     from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
     from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+    from botorch.acquisition.multi_objective.parego import qLogNParEGO
     from botorch.acquisition.objective import GenericMCObjective
     from botorch.optim import optimize_acqf_discrete
 
@@ -153,6 +161,11 @@ def select_joint(
         [model.predict(pool, X_pool)] + [model.predict(x) for x in (baseline, pending) if len(x)], axis=1
     )  # s x (n + b + p) x (m + k)
     low, high = Y.min(axis=0), Y.max(axis=0)
+    if m > 1:  # objectives: the scale of the observed Pareto set (as BoTorch's infer_reference_point)
+        front = Y[baseline_rows(Y, m), :m]
+        low[:m], high[:m] = np.where(
+            front.max(axis=0) > front.min(axis=0), (front.min(axis=0), front.max(axis=0)), (low[:m], high[:m])
+        )
     span = np.where(high > low, high - low, 1.0)
     low[m:] = 0.0  # violations keep their sign: at most 0 is feasible
     table = torch.as_tensor((members - low) / span, dtype=torch.float64)
@@ -160,7 +173,18 @@ def select_joint(
     model_, sampler = TableEnsembleModel(table), MemberSampler(table.shape[0])
     constraints: Any = [functools.partial(_outcome, i) for i in range(m, table.shape[-1])] or None
     acqf: Any
-    if m > 1:
+    if m > 1 and acquisition == "parego":
+        weights = (rng or np.random.default_rng()).dirichlet(np.ones(m))
+        acqf = qLogNParEGO(
+            model_,
+            X_baseline=index(n, n + b),
+            scalarization_weights=torch.as_tensor(weights, dtype=torch.float64),
+            sampler=sampler,
+            objective=IdentityMCMultiOutputObjective(outcomes=list(range(m))),
+            constraints=constraints,
+            cache_root=False,
+        )
+    elif m > 1:
         acqf = qLogNoisyExpectedHypervolumeImprovement(
             model_,
             ref_point=torch.full((m,), -REF_MARGIN, dtype=torch.float64),

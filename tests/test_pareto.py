@@ -53,6 +53,24 @@ def test_the_hypervolume_pick_extends_the_front_and_respects_pending():
     assert again.indices[0] != sel.indices[0]  # a pending architecture adds nothing: another is picked
 
 
+def test_parego_picks_by_a_random_scalarization_and_bad_names_are_refused():
+    import pytest
+
+    from bananas.samplers import BananasSampler
+
+    rng = np.random.default_rng(3)
+    X = rng.random((50, 2))
+    Y = np.column_stack([X[:, 0], 1 - X[:, 0] ** 2])
+    model = _joint(X[:30], Y[:30])
+    front = list(X[:30][baseline_rows(Y[:30], 2)])
+    sel = select_joint(model, list(X[30:]), X[30:], 2, Y=Y[:30], m=2, baseline=front, acquisition="parego", rng=rng)
+    assert len(set(sel.indices.tolist())) == 2 and np.all(np.isfinite(sel.value))
+    with pytest.raises(ValueError, match="nehvi or parego"):
+        select_joint(model, list(X[30:]), X[30:], 1, Y=Y[:30], m=2, baseline=front, acquisition="ehvi")
+    with pytest.raises(ValueError, match="mo_acquisition must be one of nehvi, parego"):
+        BananasSampler(mo_acquisition="ehvi")
+
+
 def test_outcomes_the_space_knows_are_computed_not_predicted():
     rng = np.random.default_rng(1)
     X = rng.random((20, 3))

@@ -47,6 +47,8 @@ class BananasSampler(SpaceSampler):
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architecture ids (``space.to_string``) evaluated first in the
             random start, e.g. the best of a search on another dataset (transfer).
+        mo_acquisition: the acquisition with several objectives: ``"nehvi"`` (qLogNEHVI) or
+            ``"parego"`` (BoTorch's qLogNParEGO, random Chebyshev scalarizations).
         constraints_func: a completed trial in, one value per constraint out (at most 0: it holds), as
             Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
@@ -68,6 +70,7 @@ class BananasSampler(SpaceSampler):
         acquisition: str | Acquisition = DEFAULT_ACQUISITION,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: list[str] | None = None,
+        mo_acquisition: str = "nehvi",
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed, constraints_func=constraints_func)
@@ -78,6 +81,7 @@ class BananasSampler(SpaceSampler):
             "n_startup": n_startup_trials,
             "batch_size": batch_size,
             "pool_kwargs": pool_kwargs,
+            "mo_acquisition": mo_acquisition,
         }
         self._acquisition = get_acquisition(acquisition)
         self._initial_design = initial_design or []
