@@ -59,10 +59,9 @@ def open_study(storage: Any, study_name: str, config: dict[str, Any]) -> optuna.
         raise StudyMismatch(f"study {study_name!r} exists but was not made by bananas; choose another --study-name")
     if [d.name.lower() for d in study.directions] != directions:
         found = " and ".join(d.name.lower() for d in study.directions)
+        wanted = " and ".join(f"{d.removesuffix('e')}es {o}" for o, d in zip(objectives, directions, strict=True))
         raise StudyMismatch(
-            f"study {study_name!r} exists with direction {found}, but this search's objectives "
-            f"{','.join(objectives)} {'are' if len(objectives) > 1 else 'is'} {' and '.join(directions)}d; "
-            "choose another --study-name"
+            f"study {study_name!r} exists with direction {found}, but this search {wanted}; choose another --study-name"
         )
     if not study.metric_names:  # the dashboard names the axes "valid_acc", ..., not "Objective 0"
         with warnings.catch_warnings():

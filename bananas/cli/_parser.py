@@ -3,54 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from typing import Any
 
 from bananas._version import __version__
-
-
-def _int_at_least(low: int) -> Any:
-    """Return an argparse type that reads an integer >= ``low``."""
-    kind = "positive" if low == 1 else "non-negative" if low == 0 else f">= {low}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a {kind} integer, got {value}")
-        return value
-
-    return parse
-
-
-positive_int = _int_at_least(1)
-nonneg_int = _int_at_least(0)
-
-
-def positive_float(text: str) -> float:
-    """Read a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def simulated_cost(text: str) -> float | tuple[float, float]:
-    """Read ``SECONDS`` or ``LOW-HIGH``."""
-    try:
-        low, _, high = text.partition("-")
-        cost = (float(low), float(high)) if high else float(low)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected SECONDS or LOW-HIGH, e.g. 2 or 0.1-0.5, got {text!r}") from None
-    if min(cost if isinstance(cost, tuple) else (cost,)) < 0:
-        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text!r}")
-    return cost
+from bananas.cli._types import (
+    constraint,
+    nonneg_int,
+    objectives,
+    positive_float,
+    positive_int,
+    simulated_cost,
+    space_name,
+)
 
 
 def _storage_arg(p: argparse.ArgumentParser) -> None:
@@ -66,41 +31,10 @@ def _storage_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _space_name(text: str) -> str:
-    """A registered space or ``PATH.py:NAME``; the parser's one-line error otherwise."""
-    from bananas.spaces import SPACES
-
-    if text in SPACES or text.partition(":")[0].endswith(".py"):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"unknown space {text!r}; choose one of {', '.join(SPACES)}, or PATH.py:NAME (a Space in your own file)"
-    )
-
-
-def _objectives(text: str) -> list[str]:
-    """``valid_acc,latency``: the parser's one-line error otherwise."""
-    from bananas.objectives import parse_objectives
-
-    try:
-        return parse_objectives(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _constraint(text: str) -> str:
-    """``params_m<=0.5``: the parser's one-line error otherwise."""
-    from bananas.objectives import Constraint
-
-    try:
-        return str(Constraint.parse(text))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
 def _objective_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--objectives",
-        type=_objectives,
+        type=objectives,
         default=["valid_acc"],
         metavar="METRICS",
         help="what to optimize, comma-separated: valid_acc (default) and costs to minimize, e.g. "
@@ -108,7 +42,7 @@ def _objective_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--constraint",
-        type=_constraint,
+        type=constraint,
         action="append",
         default=[],
         metavar="METRIC<=BOUND",
@@ -121,7 +55,7 @@ def _space_args(p: argparse.ArgumentParser) -> None:
     from bananas.datasets import DATASETS as TRAINING_DATASETS
     from bananas.evaluators import TRAINING_DATASET
     from bananas.spaces import DEFAULT_DATASETS, DEFAULT_SPACE, SPACES
-    from bananas.spaces.nb201 import TABLES
+    from bananas.spaces.nb201_table import TABLES
     from bananas.spaces.nbgraph import DATASETS as NBGRAPH_DATASETS
 
     def listed(names: Any, default: str) -> str:
@@ -131,7 +65,7 @@ def _space_args(p: argparse.ArgumentParser) -> None:
         f"search space: {listed(SPACES, DEFAULT_SPACE)}, or PATH.py:NAME, a Space your own Python file declares "
         "(see docs/own-space.md)"
     )
-    p.add_argument("--space", default=DEFAULT_SPACE, type=_space_name, help=space_help)
+    p.add_argument("--space", default=DEFAULT_SPACE, type=space_name, help=space_help)
     p.add_argument(
         "--dataset",
         help=f"nbgraph: {listed(NBGRAPH_DATASETS, DEFAULT_DATASETS['nbgraph'])}; "

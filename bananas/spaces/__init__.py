@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bananas.spaces._base import Arch, Space, TabularSpace
 from bananas.spaces.cell import Cell, CellSpace, NB101Space
-from bananas.spaces.nb201 import NB201Space, NB201TableSpace, nb201_space
+from bananas.spaces.nb201 import NB201Space
+from bananas.spaces.nb201_table import NB201TableSpace, nb201_space
 from bananas.spaces.nbgraph import GraphCell, NBGraphSpace
 
 
