@@ -18,10 +18,10 @@ the next architecture to evaluate:
 
 With several objectives (each value a tuple, higher is better in each) or
 constraints (each evaluated architecture's violations, at most 0 where one
-holds), one predictor is fit per outcome (those the space knows exactly are
+holds), one ensemble predicts every outcome (those the space knows are
 computed), the pool mutates the best feasible architectures (the feasible
-Pareto set first), and every model-based acquisition is BoTorch's qLogNEHVI,
-or qLogNEI with constraints on one objective (``bananas.pareto``);
+Pareto set first), and every model-based acquisition is BoTorch's qLogNParEGO
+or qLogNEHVI, or constrained qLogEI on one objective (``bananas.pareto``);
 ``RandomChoice`` stays the model-free pool baseline.
 
 The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
@@ -37,9 +37,10 @@ from typing import Any
 
 import numpy as np
 
+import bananas.pareto as pareto
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
-from bananas.pareto import MULTI_OBJECTIVE, JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
+from bananas.pareto import JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
 from bananas.pool import candidate_pool
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
@@ -146,8 +147,8 @@ class BananasStep:
         n_startup, batch_size: random architectures first; new results per fit.
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architectures evaluated first in the random start.
-        mo_acquisition: the acquisition with several objectives, ``"nehvi"`` (BoTorch's
-            qLogNEHVI) or ``"parego"`` (qLogNParEGO).
+        mo_acquisition: the acquisition with several objectives, ``"parego"`` (BoTorch's
+            qLogNParEGO, the default) or ``"nehvi"`` (qLogNEHVI).
     """
 
     def __init__(
@@ -162,7 +163,7 @@ class BananasStep:
         batch_size: int = 10,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: Sequence[Arch] = (),
-        mo_acquisition: str = "nehvi",
+        mo_acquisition: str = pareto.DEFAULT_MO_ACQUISITION,
     ) -> None:
         if n_startup < 1 or batch_size < 1:
             raise ValueError("n_startup_trials and batch_size must be at least 1")
@@ -176,8 +177,9 @@ class BananasStep:
         self.batch_size = batch_size
         self.pool_kwargs = pool_kwargs or {}
         self.initial_design = list(initial_design)
-        if mo_acquisition not in MULTI_OBJECTIVE:
-            raise ValueError(f"mo_acquisition must be one of {', '.join(MULTI_OBJECTIVE)}, got {mo_acquisition!r}")
+        if mo_acquisition not in pareto.MULTI_OBJECTIVE:
+            choices = ", ".join(pareto.MULTI_OBJECTIVE)
+            raise ValueError(f"mo_acquisition must be one of {choices}, got {mo_acquisition!r}")
         self.mo_acquisition = mo_acquisition
         self.fit: Fit | None = None
 

@@ -11,8 +11,9 @@ output each); those that follow from the architecture (``Space.known_metrics``:
 parameters, FLOPs) are computed exactly. Member ``i``'s outputs make one joint
 posterior sample.
 
-The acquisition is BoTorch's ``qLogNoisyExpectedHypervolumeImprovement``
-(``m >= 2``; the observed feasible Pareto set is its baseline) or
+The acquisition is BoTorch's ``qLogNParEGO`` (``m >= 2``, by default: a random
+Chebyshev scalarization per pick) or ``qLogNoisyExpectedHypervolumeImprovement``
+(the observed feasible Pareto set is the baseline of both), or
 ``qLogExpectedImprovement`` over the best feasible value (one objective with
 constraints) over the ensemble (``bananas._botorch``), with BoTorch's outcome
 constraints (feasibility weighs each sample's improvement); pending
@@ -36,8 +37,9 @@ from bananas.encodings import Encoder
 from bananas.predictors import Predictor
 from bananas.spaces import Arch
 
-MULTI_OBJECTIVE = ("nehvi", "parego")  # acquisitions with several objectives
-REF_MARGIN = 0.1  # the reference point: this share of each objective's observed range below its worst
+MULTI_OBJECTIVE = ("parego", "nehvi")  # acquisitions with several objectives
+DEFAULT_MO_ACQUISITION = "parego"  # ahead of qLogNEHVI on NAS-Bench-Graph (docs/benchmarks.md)
+REF_MARGIN = 0.1  # the reference point: this share of the Pareto set's range below its worst point
 
 
 def non_dominated(Y: np.ndarray) -> np.ndarray:
@@ -132,7 +134,7 @@ def select_joint(
     m: int,
     baseline: Sequence[Arch],
     pending: Sequence[Arch] = (),
-    acquisition: str = "nehvi",
+    acquisition: str = DEFAULT_MO_ACQUISITION,
     rng: np.random.Generator | None = None,
 ) -> Selection:
     """Pick ``min(q, n)`` distinct candidates of the pool: qLogNEHVI with ``m >= 2`` objectives,
@@ -141,8 +143,8 @@ def select_joint(
 
     ``Y``: ``o x (m + k)`` observed outcomes (they set the scales and the reference point);
     ``baseline``: the observed architectures the improvement is measured against;
-    ``acquisition``: ``"nehvi"``, or ``"parego"`` for BoTorch's qLogNParEGO (the improvement of a
-    Chebyshev scalarization with weights drawn from ``rng`` per call) with several objectives.
+    ``acquisition`` with several objectives: ``"parego"``, BoTorch's qLogNParEGO (the noisy expected
+    improvement of a Chebyshev scalarization, its weights drawn from ``rng`` per call), or ``"nehvi"``.
     """
     if acquisition not in MULTI_OBJECTIVE:
         raise ValueError(f"unknown multi-objective acquisition {acquisition!r}; choose {' or '.join(MULTI_OBJECTIVE)}")

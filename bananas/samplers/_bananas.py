@@ -11,6 +11,7 @@ from optuna.trial import FrozenTrial
 from bananas.acquisition import DEFAULT_ACQUISITION, Acquisition, get_acquisition
 from bananas.bo import BananasStep, Fit, Proposal
 from bananas.encodings import DEFAULT_ENCODING, encoder_for
+from bananas.pareto import DEFAULT_MO_ACQUISITION
 from bananas.predictors import DEFAULT_PREDICTOR
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
@@ -22,7 +23,8 @@ class BananasSampler(SpaceSampler):
     the params an objective suggests itself (``space=None``: floats, ints and categoricals, encoded as
     one-hots and unit-scaled numbers; candidates are mutations of the best trials' params plus random ones).
     On a study with several directions it searches the Pareto front: one predictor per objective and
-    BoTorch's qLogNEHVI (``bananas.pareto``), whatever ``acquisition`` names (``"random"`` excepted);
+    BoTorch's qLogNParEGO or qLogNEHVI (``mo_acquisition``, ``bananas.pareto``), whatever ``acquisition``
+    names (``"random"`` excepted);
     objectives named in the study's metric names that the space knows from the architecture alone
     (``Space.known_metric_names``, e.g. ``params_m``) are computed, not predicted.
 
@@ -47,8 +49,8 @@ class BananasSampler(SpaceSampler):
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architecture ids (``space.to_string``) evaluated first in the
             random start, e.g. the best of a search on another dataset (transfer).
-        mo_acquisition: the acquisition with several objectives: ``"nehvi"`` (qLogNEHVI) or
-            ``"parego"`` (BoTorch's qLogNParEGO, random Chebyshev scalarizations).
+        mo_acquisition: the acquisition with several objectives: ``"parego"`` (BoTorch's qLogNParEGO,
+            a random Chebyshev scalarization per pick; the default) or ``"nehvi"`` (qLogNEHVI).
         constraints_func: a completed trial in, one value per constraint out (at most 0: it holds), as
             Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
@@ -70,7 +72,7 @@ class BananasSampler(SpaceSampler):
         acquisition: str | Acquisition = DEFAULT_ACQUISITION,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: list[str] | None = None,
-        mo_acquisition: str = "nehvi",
+        mo_acquisition: str = DEFAULT_MO_ACQUISITION,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed, constraints_func=constraints_func)
