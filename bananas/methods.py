@@ -38,6 +38,12 @@ def _evolution(space: Space, seed: int | None, constraints: Constraints | None) 
     return EvolutionSampler(space=space, seed=seed, constraints_func=constraints)
 
 
+def _local_search(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
+    from bananas.samplers import LocalSearchSampler
+
+    return LocalSearchSampler(space=space, seed=seed, constraints_func=constraints)
+
+
 def _optuna(name: str) -> Callable[..., BaseSampler]:
     def make(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
         import optuna
@@ -54,6 +60,7 @@ METHODS: dict[str, Callable[..., BaseSampler]] = {
     "bananas": _bananas,
     "random": _random,
     "re": _evolution,
+    "ls": _local_search,
     "tpe": _optuna("TPESampler"),
     "gp": _optuna("GPSampler"),
     "nsga2": _optuna("NSGAIISampler"),

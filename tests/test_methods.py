@@ -30,7 +30,7 @@ def test_every_method_records_a_full_search(cora, method):
         assert cora.from_params(t.params) == arch
         assert t.value == pytest.approx(cora.lookup(arch)["valid_acc"])
         assert t.user_attrs["test_acc"] == pytest.approx(cora.lookup(arch)["test_acc"])
-    if method not in ("tpe", "gp"):  # Optuna's samplers may repeat; ours never do
+    if method not in ("tpe", "gp", "nsga2"):  # Optuna's samplers may repeat; ours never do
         keys = [cora.key(cora.from_params(t.params)) for t in done]
         assert len(set(keys)) == len(keys)
 
@@ -177,3 +177,26 @@ def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):
     assert picked == [cora.key(fit.pool[i]) for i in fit.ranking.indices[:5]]
     draws = [t.user_attrs["acq_value"] for t in trials]
     assert draws == sorted(draws, reverse=True)
+
+
+def test_local_search_climbs_from_the_best_of_its_climb_and_restarts_at_a_local_optimum():
+    from bananas import get_space
+
+    space = get_space("nb201", "cifar10")  # small neighbourhoods: climbs end within the budget
+    study = run_search(space, TabularEvaluator(space), method="ls", budget=80, seed=3)
+    trials = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    starts = [i for i, t in enumerate(trials) if "climb_from" not in t.user_attrs]
+    assert starts[0] == 0 and len(starts) >= 2  # it restarted at least once
+    for i, t in enumerate(trials):
+        if "climb_from" in t.user_attrs:
+            start = max(s for s in starts if s < i)
+            climb = trials[start:i]
+            best = max(climb, key=lambda c: c.value)
+            assert t.user_attrs["climb_from"] == best.user_attrs["arch"]  # the climb's best so far
+            neighbours = {space.key(n) for n in space.neighbors(space.from_string(best.user_attrs["arch"]))}
+            assert space.key(space.from_string(t.user_attrs["arch"])) in neighbours
+    for s in starts[1:]:  # a restart only once every neighbour of the climb's best was evaluated
+        climb = trials[max(x for x in starts if x < s) : s]
+        best = max(climb, key=lambda c: c.value)
+        seen = {space.key(space.from_string(c.user_attrs["arch"])) for c in trials[:s]}
+        assert {space.key(n) for n in space.neighbors(space.from_string(best.user_attrs["arch"]))} <= seen

@@ -2,6 +2,13 @@
 
 from bananas.samplers._bananas import BananasSampler
 from bananas.samplers._base import SpaceSampler
-from bananas.samplers._baselines import EvolutionSampler, RandomSearchSampler, ValidProposals
+from bananas.samplers._baselines import EvolutionSampler, LocalSearchSampler, RandomSearchSampler, ValidProposals
 
-__all__ = ["BananasSampler", "EvolutionSampler", "RandomSearchSampler", "SpaceSampler", "ValidProposals"]
+__all__ = [
+    "BananasSampler",
+    "EvolutionSampler",
+    "LocalSearchSampler",
+    "RandomSearchSampler",
+    "SpaceSampler",
+    "ValidProposals",
+]

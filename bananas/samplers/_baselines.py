@@ -63,6 +63,37 @@ class EvolutionSampler(SpaceSampler):
         return Proposal(random_unseen(space, history.seen, self._rng))
 
 
+class LocalSearchSampler(SpaceSampler):
+    """Local search (hill climbing; White et al., "Local search is state of the art for NAS", 2020).
+
+    From a random architecture, evaluate the neighbours of the best architecture of the current climb
+    in random order; a better one becomes the one whose neighbours come next. Once every neighbour of
+    the climb's best is evaluated (a local optimum), restart from a random architecture.
+    """
+
+    def __init__(
+        self,
+        *,
+        space: Space | None = None,
+        seed: int | None = None,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    ) -> None:
+        super().__init__(space=space, seed=seed, constraints_func=constraints_func)
+        self._climb_start = 0  # the climb's first evaluation, counted in the history's order
+
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
+        history = self._history(study, trial, space)
+        climb = range(self._climb_start, len(history.archs))
+        if climb:
+            best = history.archs[max(climb, key=lambda i: history.values[i])]
+            fresh = [n for n in space.neighbors(best) if space.key(n) not in history.seen]
+            if fresh:
+                return Proposal(fresh[self._rng.integers(len(fresh))], {"climb_from": space.to_string(best)})
+        if climb or not history.pending:  # a local optimum, or the very start: a new climb
+            self._climb_start = len(history.archs)
+        return Proposal(random_unseen(space, history.seen, self._rng))
+
+
 class ValidProposals(BaseSampler):
     """Wraps one of Optuna's samplers so that its joint proposals are valid architectures.
 
