@@ -44,6 +44,12 @@ def _local_search(space: Space, seed: int | None, constraints: Constraints | Non
     return LocalSearchSampler(space=space, seed=seed, constraints_func=constraints)
 
 
+def _reinforce(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
+    from bananas.samplers import ReinforceSampler
+
+    return ReinforceSampler(space=space, seed=seed, constraints_func=constraints)
+
+
 def _optuna(name: str) -> Callable[..., BaseSampler]:
     def make(space: Space, seed: int | None, constraints: Constraints | None) -> BaseSampler:
         import optuna
@@ -61,6 +67,7 @@ METHODS: dict[str, Callable[..., BaseSampler]] = {
     "random": _random,
     "re": _evolution,
     "ls": _local_search,
+    "reinforce": _reinforce,
     "tpe": _optuna("TPESampler"),
     "gp": _optuna("GPSampler"),
     "nsga2": _optuna("NSGAIISampler"),

@@ -200,3 +200,15 @@ def test_local_search_climbs_from_the_best_of_its_climb_and_restarts_at_a_local_
         best = max(climb, key=lambda c: c.value)
         seen = {space.key(space.from_string(c.user_attrs["arch"])) for c in trials[:s]}
         assert {space.key(n) for n in space.neighbors(space.from_string(best.user_attrs["arch"]))} <= seen
+
+
+def test_the_reinforce_controller_shifts_its_proposals_towards_better_architectures():
+    from bananas import get_space
+
+    space = get_space("nb201", "cifar10")
+    means = []
+    for seed in range(3):
+        study = run_search(space, TabularEvaluator(space), method="reinforce", budget=90, seed=seed)
+        values = [t.value for t in study.trials]
+        means.append((np.mean(values[:30]), np.mean(values[-30:])))
+    assert all(late > early for early, late in means)  # the policy learned on every seed

@@ -2,13 +2,20 @@
 
 from bananas.samplers._bananas import BananasSampler
 from bananas.samplers._base import SpaceSampler
-from bananas.samplers._baselines import EvolutionSampler, LocalSearchSampler, RandomSearchSampler, ValidProposals
+from bananas.samplers._baselines import (
+    EvolutionSampler,
+    LocalSearchSampler,
+    RandomSearchSampler,
+    ReinforceSampler,
+    ValidProposals,
+)
 
 __all__ = [
     "BananasSampler",
     "EvolutionSampler",
     "LocalSearchSampler",
     "RandomSearchSampler",
+    "ReinforceSampler",
     "SpaceSampler",
     "ValidProposals",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from optuna.distributions import BaseDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
 from optuna.samplers import BaseSampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
@@ -92,6 +92,65 @@ class LocalSearchSampler(SpaceSampler):
         if climb or not history.pending:  # a local optimum, or the very start: a new climb
             self._climb_start = len(history.archs)
         return Proposal(random_unseen(space, history.seen, self._rng))
+
+
+class ReinforceSampler(SpaceSampler):
+    """A REINFORCE controller (Williams 1992; the RL search of Zoph & Le, as NAS-Bench-201's baseline).
+
+    The policy is one softmax per param of the space (categorical and integer params). Each proposal
+    replays the study's completed trials in order as REINFORCE updates, ``logits += lr * (reward -
+    baseline) * (onehot - softmax)`` with reward the value (the first objective) / 100 and an exponential
+    moving-average baseline, then draws an untried valid architecture from the policy.
+    """
+
+    def __init__(
+        self,
+        *,
+        space: Space | None = None,
+        seed: int | None = None,
+        lr: float = 0.5,
+        baseline_decay: float = 0.9,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    ) -> None:
+        super().__init__(space=space, seed=seed, constraints_func=constraints_func)
+        self._lr, self._decay = lr, baseline_decay
+
+    def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
+        history = self._history(study, trial, space)
+        found = {name: _choices(d) for name, d in space.distributions().items()}
+        choices = {name: c for name, c in found.items() if c is not None}
+        if len(choices) < len(found):  # float params: no categorical policy
+            return Proposal(random_unseen(space, history.seen, self._rng))
+        logits = {name: np.zeros(len(c)) for name, c in choices.items()}
+        baseline = None
+        for arch, value in zip(history.archs, history.values, strict=True):
+            reward = (value[0] if isinstance(value, tuple) else value) / 100.0
+            baseline = reward if baseline is None else self._decay * baseline + (1 - self._decay) * reward
+            for name, chosen in space.to_params(arch).items():
+                p = _softmax(logits[name])
+                step = -p
+                step[choices[name].index(chosen)] += 1.0
+                logits[name] += self._lr * (reward - baseline) * step
+        for _ in range(100):
+            params = {name: c[self._rng.choice(len(c), p=_softmax(logits[name]))] for name, c in choices.items()}
+            arch = space.from_params(params)
+            if space.is_valid(arch) and space.key(arch) not in history.seen:
+                return Proposal(arch)
+        return Proposal(random_unseen(space, history.seen, self._rng))
+
+
+def _choices(dist: BaseDistribution) -> list[Any] | None:
+    """The values of a categorical or integer param (None for a float one)."""
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    if isinstance(dist, IntDistribution) and not dist.log:
+        return list(range(dist.low, dist.high + 1, dist.step))
+    return None
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
 
 
 class ValidProposals(BaseSampler):
