@@ -27,8 +27,12 @@ class TableEnsembleModel(EnsembleModel):
         self._num_outputs = self.members.shape[-1]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """A ``b x q x 1`` tensor of row indices to the ``b x s x q x m`` member predictions."""
-        return self.members[:, X[..., 0].long()].movedim(0, -3)
+        """A ``b x q x 1`` tensor of row indices to the ``b x s x q x m`` member predictions.
+
+        Indices are clamped to the table: with no feasible observation, BoTorch estimates a lower
+        bound of the objective at random points of the inputs' bounding box, here any row."""
+        rows = X[..., 0].long().clamp(0, self.members.shape[1] - 1)
+        return self.members[:, rows].movedim(0, -3)
 
 
 class MemberSampler(MCSampler):
