@@ -71,15 +71,7 @@ class LocalSearchSampler(SpaceSampler):
     the climb's best is evaluated (a local optimum), restart from a random architecture.
     """
 
-    def __init__(
-        self,
-        *,
-        space: Space | None = None,
-        seed: int | None = None,
-        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-    ) -> None:
-        super().__init__(space=space, seed=seed, constraints_func=constraints_func)
-        self._climb_start = 0  # the climb's first evaluation, counted in the history's order
+    _climb_start = 0  # the climb's first evaluation, counted in the history's order
 
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         history = self._history(study, trial, space)
