@@ -137,9 +137,9 @@ def select_joint(
     acquisition: str = DEFAULT_MO_ACQUISITION,
     rng: np.random.Generator | None = None,
 ) -> Selection:
-    """Pick ``min(q, n)`` distinct candidates of the pool: qLogNEHVI with ``m >= 2`` objectives,
-    qLogNEI with one; the outcomes after the first ``m`` are constraint violations (see the module
-    docstring).
+    """Pick ``min(q, n)`` distinct candidates of the pool: qLogNParEGO or qLogNEHVI with ``m >= 2``
+    objectives, qLogEI over the best feasible value with one; the outcomes after the first ``m`` are
+    constraint violations (see the module docstring).
 
     ``Y``: ``o x (m + k)`` observed outcomes (they set the scales and the reference point);
     ``baseline``: the observed architectures the improvement is measured against;
