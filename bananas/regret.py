@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.objectives import Constraints, maximized
+from bananas.objectives import Constraints, feasible, maximized
 from bananas.pareto import hypervolume
 
 
@@ -27,7 +27,7 @@ def table_reference(rows: Sequence[dict[str, float]], objectives: Sequence[str],
     """What regret is measured against, from every row of a table: the best feasible accuracies, or
     with several objectives their ranges and the true front's hypervolume."""
     check = Constraints(constraints)
-    ok = [r for r in rows if all(v <= 0 for v in check.of(r))]
+    ok = [r for r in rows if feasible(check.of(r))]
     if not ok:
         raise ValueError(f"no architecture in the table meets {', '.join(constraints)}; loosen the constraint")
     if len(objectives) == 1:
@@ -56,7 +56,7 @@ def regret_curves(
     """Return the regret after each query: ``valid`` and ``test``, or with several objectives
     ``hypervolume`` (arrays of ``len(queries)``)."""
     check = Constraints(constraints)
-    ok = np.array([all(v <= 0 for v in check.of(q)) for q in queries], dtype=bool)
+    ok = np.array([feasible(check.of(q)) for q in queries], dtype=bool)
     if len(objectives) > 1:
         return {"hypervolume": _hypervolume_regret(queries, ok, reference, objectives)}
     valid = np.where(ok, [q["valid_acc"] for q in queries], -np.inf)
@@ -75,9 +75,9 @@ def _hypervolume_regret(
 ) -> np.ndarray:
     zero = [0.0] * len(objectives)
     front, regret, last = np.empty((0, len(objectives))), [], reference["hypervolume"]
-    for q, feasible in zip(queries, ok, strict=True):
+    for q, holds in zip(queries, ok, strict=True):
         point = scaled(np.array([[q[o] for o in objectives]]), objectives, reference)
-        if feasible and not (front >= point).all(axis=1).any():  # it grows the front
+        if holds and not (front >= point).all(axis=1).any():  # it grows the front
             front = np.vstack([front, point])
             last = reference["hypervolume"] - hypervolume(front, zero)
         regret.append(last)

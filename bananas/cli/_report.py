@@ -55,23 +55,23 @@ def print_summary(study: Any, space: Any, storage_url: str) -> None:
         print(f"constraints {', '.join(constraints)}")
     if study._is_multi_objective():
         _print_pareto_set(study)
-    feasible = [t for t in study.best_trials if not study._is_multi_objective()] or _best_feasible(study)
-    if not feasible:
+    best = _best_feasible(study)
+    if best is None:
         print("best arch  none is feasible yet: loosen --constraint or raise --budget")
     else:
-        _print_best(feasible[0], space, "best feasible" if constraints else "best arch ")
+        _print_best(best, space, constrained=bool(constraints))
     print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
 
 
-def _best_feasible(study: Any) -> list[Any]:
-    """The trial with the best validation accuracy among those that meet every constraint (none: [])."""
+def _best_feasible(study: Any) -> Any:
+    """The trial with the best validation accuracy among those that meet every constraint (or None)."""
     from optuna.trial import TrialState
 
     from bananas.objectives import feasible
 
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     ok = [t for t in done if feasible(list(t.constraints.values()))]
-    return sorted(ok, key=lambda t: -t.user_attrs.get("valid_acc", t.values[0]))[:1]
+    return max(ok, key=lambda t: t.user_attrs.get("valid_acc", t.values[0]), default=None)
 
 
 def _print_pareto_set(study: Any) -> None:
@@ -88,13 +88,15 @@ def _print_pareto_set(study: Any) -> None:
         print(f"  {t.number:5d}  " + "  ".join(f"{v:10.4g}" for v in t.values) + f"  {t.user_attrs.get(ARCH, '?')}")
 
 
-def _print_best(best: Any, space: Any, label: str) -> None:
+def _print_best(best: Any, space: Any, constrained: bool) -> None:
+    """The best (feasible) trial's architecture and accuracies; on a table without constraints, the regret
+    to the table's best."""
     from bananas.spaces import TabularSpace
     from bananas.trials import ARCH
 
     attrs = best.user_attrs
-    print(f"{label} {attrs[ARCH]} (trial {best.number})")
-    if not isinstance(space, TabularSpace) or label.startswith("best feasible"):
+    print(f"{'best feasible' if constrained else 'best arch '} {attrs[ARCH]} (trial {best.number})")
+    if not isinstance(space, TabularSpace) or constrained:
         print(f"valid acc  {attrs['valid_acc']:.2f}%   test acc {attrs['test_acc']:.2f}%")
         return
     table = space.best()
