@@ -47,9 +47,10 @@ def test_the_hypervolume_pick_extends_the_front_and_respects_pending():
     model = _joint(X[:30], Y[:30])
     front = list(X[:30][baseline_rows(Y[:30], 2)])
     pool = list(X[30:])
-    sel = select_joint(model, pool, X[30:], 3, Y=Y[:30], m=2, baseline=front)
+    hv = dict(Y=Y[:30], m=2, baseline=front, acquisition="nehvi")
+    sel = select_joint(model, pool, X[30:], 3, **hv)
     assert len(set(sel.indices.tolist())) == 3 and np.all(np.isfinite(sel.value))
-    again = select_joint(model, pool, X[30:], 1, Y=Y[:30], m=2, baseline=front, pending=[pool[sel.indices[0]]])
+    again = select_joint(model, pool, X[30:], 1, **hv, pending=[pool[sel.indices[0]]])
     assert again.indices[0] != sel.indices[0]  # a pending architecture adds nothing: another is picked
 
 
@@ -82,7 +83,7 @@ def test_with_nothing_feasible_yet_a_large_infeasible_front_still_gets_a_pick():
     assert len(front) == 20
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BoTorch: "all training points are infeasible"
-        sel = select_joint(model, list(X[20:]), X[20:], 1, Y=Y, m=2, baseline=front, acquisition="parego")
+        sel = select_joint(model, list(X[20:]), X[20:], 1, Y=Y, m=2, baseline=front, acquisition="parego", rng=rng)
     assert 0 <= sel.indices[0] < 20
 
 
