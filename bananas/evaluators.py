@@ -40,6 +40,10 @@ class Result:
         return self.status == "ok"
 
 
+class EvaluationFailed(Exception):
+    """An evaluation that failed; its trial is recorded as FAIL with the reason (user attr ``fail_reason``)."""
+
+
 class StopEvaluation(Exception):
     """Raised by ``on_epoch`` to end an evaluation early (e.g. a pruner's decision); evaluators pass it on."""
 

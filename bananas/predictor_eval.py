@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,4 +56,43 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
     for key in ("kendall_tau", "spearman_rho"):
         vals = np.array([r[key] for r in rows])
         out[key] = (float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else 0.0)
+    return out
+
+
+def supernet_rank_quality(
+    space: Any, evaluator: Any, config: Any, *, n_archs: int = 50, seed: int = 0, score_images: Sequence[int] = ()
+) -> dict[str, Any]:
+    """Kendall tau and Spearman rho between a supernet's inherited-weights validation accuracy and the
+    standalone-trained validation accuracy of ``n_archs`` distinct random architectures of ``space``.
+
+    The supernet is trained once by random-ws (``bananas.oneshot``, settings ``config``) on the data of
+    ``evaluator`` (a ``TrainingEvaluator``), which also trains each architecture standalone;
+    ``score_images``: also score with these numbers of validation images (the fidelity's cost).
+    """
+    import time
+    from dataclasses import replace
+
+    from tqdm.auto import tqdm
+
+    from bananas.oneshot import OneShot
+
+    rng = np.random.default_rng(seed)
+    archs = space.unique(space.sample(rng) for _ in range(20 * n_archs))[:n_archs]
+    shot = OneShot("random-ws", space, evaluator.trainer, config)
+    start = time.perf_counter()
+    shot.train(seed)
+    out: dict[str, Any] = {"n_archs": len(archs), "supernet_seconds": time.perf_counter() - start}
+    standalone = [evaluator.evaluate(a).metrics["valid_acc"] for a in tqdm(archs, desc="standalone training")]
+    for n in [config.score_images, *score_images]:
+        shot.config = replace(config, score_images=n)
+        start = time.perf_counter()
+        inherited = [shot.accuracy(a) for a in archs]
+        seconds = (time.perf_counter() - start) / len(archs)
+        out[f"images_{n}"] = {
+            **rank_correlations(np.array(standalone), np.array(inherited)),
+            "seconds_per_arch": seconds,
+        }
+    out["archs"] = [
+        {"arch": space.to_string(a), "standalone_valid_acc": s} for a, s in zip(archs, standalone, strict=True)
+    ]
     return out

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import optuna
 from optuna.trial import TrialState
 
-from bananas.evaluators import Evaluator, OnEpoch, Result, StopEvaluation
+from bananas.evaluators import EvaluationFailed, Evaluator, OnEpoch, Result, StopEvaluation
 from bananas.lease import search_lease
 from bananas.objectives import OBJECTIVE, Constraints
 from bananas.spaces import Arch, Space
@@ -26,6 +26,7 @@ from bananas.trials import (
     FAIL_REASON,
     PRUNED,
     RETRY_OF,
+    SUPERNET_EPOCHS,
     WORKER,
     fail_unfinished,
     has_arch,
@@ -38,20 +39,19 @@ T = TypeVar("T")
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
 
 
-class EvaluationFailed(Exception):
-    """An evaluation that failed; its trial is recorded as FAIL with the reason."""
-
-
 def _direct(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return fn(*args, **kwargs)
 
 
 def reporter(trial: optuna.Trial, call: Callable[..., Any] = _direct) -> OnEpoch:
     """Return ``on_epoch`` for an evaluator: report the validation accuracy as the trial's intermediate
-    value; raise ``StopEvaluation`` if the pruner says so. ``call`` wraps the storage calls."""
+    value (after a one-shot trial's supernet epochs); raise ``StopEvaluation`` if the pruner says so.
+    ``call`` wraps the storage calls."""
+    attrs = call(trial.study._storage.get_trial_user_attrs, trial._trial_id)  # set by a sampler, not cached here
+    offset = int(attrs.get(SUPERNET_EPOCHS, 0))
 
     def on_epoch(epoch: int, valid_acc: float) -> None:
-        call(trial.report, valid_acc, epoch)
+        call(trial.report, valid_acc, offset + epoch)
         if call(trial.should_prune):
             raise StopEvaluation(f"pruned after epoch {epoch} at validation accuracy {valid_acc:.2f}")
 

@@ -151,7 +151,7 @@ def prepare_study(
     stored = study.user_attrs[CONFIG]
     if stored.get("budget") != budget:
         study.set_user_attr(CONFIG, {**stored, "budget": budget})
-    study.sampler = make_sampler(method, space, seed, constraints or None, **sampler_options)
+    study.sampler = make_sampler(method, space, seed, constraints or None, evaluator, **sampler_options)
     study.pruner = make_pruner(pruner)
     if warm_start is not None and not warm_start.transfers_to(space):
         warm_start.add_observations(study, space)

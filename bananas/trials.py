@@ -16,6 +16,8 @@ reading of them:
   here, not counted in the budget).
 - ``worker``: ``host:pid`` of the worker process evaluating it.
 - ``retry_of``: the trial whose architecture this enqueued trial evaluates again.
+- ``supernet_epochs``: a one-shot trial's first intermediate values are its supernet's epochs; the
+  standalone training's epochs are reported after them.
 
 With constraints (``bananas.objectives``), a completed trial's system attr
 ``constraints`` holds one value per constraint, at most 0 where it holds.
@@ -41,6 +43,7 @@ DUPLICATE_OF = "duplicate_of"
 WARM_START = "warm_start"
 WORKER = "worker"
 PRUNED = "pruned"
+SUPERNET_EPOCHS = "supernet_epochs"  # one-shot trials: intermediate values 1..this are the supernet's
 COST_SECONDS = "cost_seconds"
 CONFIG = "bananas"  # study user attr: what the search is (space, dataset, method, budget, options, evaluator)
 IDENTITY = ("space", "dataset", "method", "seed")  # study user attrs that a search on the study must match

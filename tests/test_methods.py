@@ -8,7 +8,7 @@ import pytest
 
 from bananas import BananasSampler
 from bananas.evaluators import TabularEvaluator
-from bananas.methods import METHODS
+from bananas.methods import TABLE_METHODS
 from bananas.search import run_search
 
 FAST_BANANAS = {
@@ -19,7 +19,7 @@ FAST_BANANAS = {
 }
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", TABLE_METHODS)
 def test_every_method_records_a_full_search(cora, method):
     options = FAST_BANANAS if method in ("bananas", "pool-random") else {}
     study = run_search(cora, TabularEvaluator(cora), method=method, budget=20, seed=1, sampler_options=options)

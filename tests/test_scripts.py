@@ -76,6 +76,20 @@ def test_training_scripts():
     assert "inherited - scratch" in out
 
 
+def test_one_shot_scripts(tmp_path):
+    out = _run(
+        "supernet_tau.py",
+        *("--dataset", "digits", "--n-archs", "6", "--supernet-epochs", "1", "--epochs", "1", "--channels", "4"),
+    )
+    assert "6 architectures" in out and "Kendall tau" in out
+    out = _run(
+        "oneshot_benchmark.py",
+        *("--dataset", "digits", "--methods", "bananas,darts", "--seconds", "3", "--seeds", "1", "--epochs", "1"),
+        *("--train-subset", "200", "--supernet-epochs", "1", "--channels", "4", "--out", str(tmp_path / "o.json")),
+    )
+    assert "| bananas |" in out and "| darts |" in out and (tmp_path / "o.json").exists()
+
+
 def test_workers_benchmark(tmp_path):
     out = _run(
         "workers_benchmark.py",

@@ -108,6 +108,17 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _oneshot_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("supernet (--method darts, cdarts or random-ws; --fidelity supernet)")
+    g.add_argument(
+        "--fidelity",
+        choices=["supernet"],
+        help="BANANAS: train a weight-sharing supernet once and give the predictor each candidate's "
+        "inherited-weights accuracy as one more feature (--evaluator train, --space nb201)",
+    )
+    g.add_argument("--supernet-epochs", type=positive_int, help="epochs of supernet training (default: 10)")
+
+
 def _training_args(p: argparse.ArgumentParser) -> None:
     from bananas.evaluators import EVALUATORS
     from bananas.training import OPTIMIZERS
@@ -175,7 +186,7 @@ def _worker_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``bananas`` command."""
     from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
-    from bananas.methods import DEFAULT_METHOD, METHODS
+    from bananas.methods import DEFAULT_METHOD, METHODS, TABLE_METHODS
     from bananas.predictors import DEFAULT_PREDICTOR, PREDICTORS
 
     parser = argparse.ArgumentParser(
@@ -208,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         "0 only creates the study. Workers on other machines join with 'bananas worker'",
     )
     _bananas_args(p)
+    _oneshot_args(p)
     _training_args(p)
     _worker_args(p)
 
@@ -237,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("benchmark", help="compare methods over seeds: results.json, results.md, regret.png")
     _space_args(p)
-    p.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, from {', '.join(METHODS)}")
+    p.add_argument(
+        "--methods", default=",".join(TABLE_METHODS), help=f"comma-separated, from {', '.join(TABLE_METHODS)}"
+    )
     p.add_argument("--seeds", type=positive_int, default=30, help="seeds 0..N-1 per method (default: 30)")
     p.add_argument("--budget", type=positive_int, default=150, help="queries per run (default: 150)")
     p.add_argument("--out", default="benchmark-out", help="output folder (default: benchmark-out)")
@@ -256,11 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def sampler_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Return BananasSampler's options from the BANANAS flags."""
-    return {
+    """Return the sampler options from the BANANAS flags (and the supernet's, where given)."""
+    options = {
         "batch_size": args.batch_size,
         "n_startup_trials": args.n_init,
         "acquisition": args.acquisition,
         "encoding": args.encoding,
         "predictor": args.predictor,
     }
+    supernet = {"fidelity": getattr(args, "fidelity", None), "supernet_epochs": getattr(args, "supernet_epochs", None)}
+    return options | {k: v for k, v in supernet.items() if v is not None}

@@ -120,13 +120,13 @@ def _tabular_space(args: argparse.Namespace) -> Any:
 
 def cmd_benchmark(args: argparse.Namespace) -> None:
     from bananas.benchmark import run_benchmark
-    from bananas.methods import METHODS
+    from bananas.methods import TABLE_METHODS
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
+    unknown = [m for m in methods if m not in TABLE_METHODS]
     if unknown or not methods:
         named = f"unknown methods {unknown}" if unknown else f"no methods in --methods {args.methods!r}"
-        raise UserError(f"{named}; choose from {', '.join(METHODS)}, comma-separated")
+        raise UserError(f"{named}; choose from {', '.join(TABLE_METHODS)}, comma-separated (benchmarks look up tables)")
     _tabular_space(args)  # a bad space, dataset or table stops here with one line
     try:
         run_benchmark(

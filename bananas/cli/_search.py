@@ -36,14 +36,14 @@ TRAINING_FLAGS = (
     "data_dir", "epochs", "time_budget", "train_batch_size", "train_subset", "optimizer", "lr", "channels", "cells",
     "inherit_weights", "inherit_epochs", "prune",
 )  # fmt: skip
-BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor")
+BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor", "fidelity")
 WORKER_FLAGS = ("heartbeat_interval", "grace_period")
 
 
 def _check_flags(args: argparse.Namespace) -> None:
     """UserError for flags given where they do nothing (a flag still at its default counts as not given)."""
     from bananas.cli._parser import build_parser
-    from bananas.methods import BANANAS_OPTIONS
+    from bananas.methods import BANANAS_OPTIONS, ONE_SHOT
 
     defaults = vars(build_parser().parse_args(["search"]))
 
@@ -59,6 +59,10 @@ def _check_flags(args: argparse.Namespace) -> None:
         ([] if args.method in BANANAS_OPTIONS else given(BANANAS_FLAGS), f"--method {' or '.join(BANANAS_OPTIONS)}"),
         ([] if args.warm_start else given(("warm_start_study", "skip_malformed")), "--warm-start"),
         ([] if args.workers else given(WORKER_FLAGS), "--workers"),
+        (
+            [] if args.method in ONE_SHOT or args.fidelity else given(("supernet_epochs",)),
+            f"--method {', '.join(ONE_SHOT)} or --fidelity supernet",
+        ),
     ]
     for flags, only in unused:
         if flags:

@@ -10,7 +10,7 @@ from optuna.trial import FrozenTrial
 
 from bananas.acquisition import DEFAULT_ACQUISITION, Acquisition, get_acquisition
 from bananas.bo import BananasStep, Fit, Proposal
-from bananas.encodings import DEFAULT_ENCODING, encoder_for
+from bananas.encodings import DEFAULT_ENCODING, ConcatEncoder, Encoder, ScoreEncoder, encoder_for
 from bananas.pareto import DEFAULT_MO_ACQUISITION
 from bananas.predictors import DEFAULT_PREDICTOR
 from bananas.samplers._base import SpaceSampler
@@ -55,6 +55,9 @@ class BananasSampler(SpaceSampler):
             Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
             values predicted, or computed where the space knows the metric).
+        fidelity: a cheap number per architecture (scaled to about [0, 1]) that the predictor reads
+            beside the encoding, e.g. ``bananas.oneshot.SupernetFidelity`` (a supernet's inherited-weights
+            accuracy: ``bananas search --fidelity supernet``).
     """
 
     multi_objective = True
@@ -74,9 +77,11 @@ class BananasSampler(SpaceSampler):
         initial_design: list[str] | None = None,
         mo_acquisition: str = DEFAULT_MO_ACQUISITION,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+        fidelity: Callable[[Any], float] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed, constraints_func=constraints_func)
         self._encoding = encoding
+        self._fidelity = fidelity
         self._options: dict[str, Any] = {
             "predictor": predictor,
             "predictor_options": predictor_options,
@@ -97,12 +102,17 @@ class BananasSampler(SpaceSampler):
         if step is None or (step.space is not space and step.space.distributions() != space.distributions()):
             step = self._step = BananasStep(
                 space,
-                encoder_for(self._encoding, space),
+                self._encoder(space),
                 self._acquisition,
                 initial_design=[space.from_string(a) for a in self._initial_design],
                 **self._options,
             )
         return step
+
+    def _encoder(self, space: Space) -> Encoder:
+        """The encoding of ``space``, with the fidelity's number as one more feature when there is one."""
+        encoder = encoder_for(self._encoding, space)
+        return ConcatEncoder(encoder, ScoreEncoder(self._fidelity)).fit(space) if self._fidelity else encoder
 
     @property
     def _fit(self) -> Fit | None:

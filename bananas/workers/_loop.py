@@ -82,7 +82,7 @@ def run_worker(
     space = get_space(config["space"], config["dataset"], config.get("table"))
     evaluator = evaluator or from_description(config.get("evaluator", {}), space, data_dir=data_dir, device=device)
     constraints = Constraints(config.get("constraints", [])) or None
-    study.sampler = make_sampler(config["method"], space, seed, constraints, **config["sampler_options"])
+    study.sampler = make_sampler(config["method"], space, seed, constraints, evaluator, **config["sampler_options"])
     study.pruner = make_pruner(config.get("pruner"))
     budget = int(config["budget"])
     goal = (config.get("objectives", [OBJECTIVE]), config.get("constraints", []))  # objectives, constraints
