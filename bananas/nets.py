@@ -11,7 +11,7 @@ mutated child take its parent's weights wherever names and shapes match.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -75,26 +75,45 @@ class Reduction(nn.Module):
         return self.conv_b(self.conv_a(x)) + self.shortcut(x)
 
 
+def build_skeleton(
+    net: nn.Module,
+    make_cell: Callable[[int], nn.Module],
+    *,
+    in_channels: int,
+    n_classes: int,
+    channels: int,
+    n_cells: int,
+) -> list[nn.Module]:
+    """Give ``net`` NB-201's ``stem``, ``head`` and ``classifier``; return its layers: three stages of
+    ``n_cells`` cells (``make_cell(channels)``) with C, 2C and 4C channels joined by reductions."""
+    if channels < 1 or n_cells < 1:
+        raise ValueError(f"need channels >= 1 and n_cells >= 1, got {channels} and {n_cells}")
+    net.stem = nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+    layers: list[nn.Module] = []
+    c = channels
+    for stage in range(3):
+        if stage:
+            layers.append(Reduction(c, 2 * c))
+            c *= 2
+        layers += [make_cell(c) for _ in range(n_cells)]
+    net.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    net.classifier = nn.Linear(c, n_classes)
+    return layers
+
+
 class Network(nn.Module):
     """The NB-201 network of cell ``ops`` for ``in_channels``-channel images and ``n_classes``."""
+
+    stem: nn.Module
+    head: nn.Module
+    classifier: nn.Module
 
     def __init__(
         self, ops: Sequence[str], *, in_channels: int, n_classes: int, channels: int = 16, n_cells: int = 5
     ) -> None:
         super().__init__()
-        if channels < 1 or n_cells < 1:
-            raise ValueError(f"need channels >= 1 and n_cells >= 1, got {channels} and {n_cells}")
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
-        layers: list[nn.Module] = []
-        c = channels
-        for stage in range(3):
-            if stage:
-                layers.append(Reduction(c, 2 * c))
-                c *= 2
-            layers += [CellModule(ops, c) for _ in range(n_cells)]
-        self.layers = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.classifier = nn.Linear(c, n_classes)
+        size = {"in_channels": in_channels, "n_classes": n_classes, "channels": channels, "n_cells": n_cells}
+        self.layers = nn.Sequential(*build_skeleton(self, lambda c: CellModule(ops, c), **size))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.head(self.layers(self.stem(x))))

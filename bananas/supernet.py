@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from bananas.nets import Reduction, make_op
+from bananas.nets import build_skeleton, make_op
 from bananas.spaces.nb201 import EDGES, OPS, canonical, live_edges
 
 Ops = tuple[str, ...]
@@ -72,21 +72,14 @@ class SuperCell(nn.Module):
 class Supernet(nn.Module):
     """The NB-201 supernet for ``in_channels``-channel images and ``n_classes`` (``alpha``: ``6 x 5``)."""
 
+    stem: nn.Module
+    head: nn.Module
+    classifier: nn.Module
+
     def __init__(self, *, in_channels: int, n_classes: int, channels: int = 16, n_cells: int = 5) -> None:
         super().__init__()
-        if channels < 1 or n_cells < 1:
-            raise ValueError(f"need channels >= 1 and n_cells >= 1, got {channels} and {n_cells}")
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
-        layers: list[nn.Module] = []
-        c = channels
-        for stage in range(3):
-            if stage:
-                layers.append(Reduction(c, 2 * c))
-                c *= 2
-            layers += [SuperCell(c) for _ in range(n_cells)]
-        self.layers = nn.ModuleList(layers)
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.classifier = nn.Linear(c, n_classes)
+        size = {"in_channels": in_channels, "n_classes": n_classes, "channels": channels, "n_cells": n_cells}
+        self.layers = nn.ModuleList(build_skeleton(self, SuperCell, **size))
         self.alpha = nn.Parameter(1e-3 * torch.randn(len(EDGES), len(OPS)))
 
     def weights(self) -> list[nn.Parameter]:

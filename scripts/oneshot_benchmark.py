@@ -26,7 +26,7 @@ METHODS = ("random", "bananas", "bananas-supernet", "random-ws", "darts", "cdart
 
 
 def run(method: str, seed: int, args: argparse.Namespace) -> dict:
-    """One timed search; return its trials' (seconds since the start, valid, test) in finishing order."""
+    """One timed search; return its trials' (seconds since the start, valid, test, arch), finishing order."""
     import optuna
     import torch
 
@@ -44,11 +44,12 @@ def run(method: str, seed: int, args: argparse.Namespace) -> dict:
     if method.startswith("bananas"):
         options |= {"n_startup_trials": 5, "batch_size": 5}
         options |= {"fidelity": "supernet"} if method == "bananas-supernet" else {}
-    finished: list[tuple[float, float, float]] = []
+    finished: list[tuple[float, float, float, str]] = []
 
     def clock(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if trial.state == optuna.trial.TrialState.COMPLETE:
-            finished.append((time.perf_counter() - start, trial.value, trial.user_attrs["test_acc"]))
+            elapsed = time.perf_counter() - start
+            finished.append((elapsed, trial.value, trial.user_attrs["test_acc"], trial.user_attrs["arch"]))
         if time.perf_counter() - start > args.seconds:
             study.stop()
 
@@ -63,7 +64,7 @@ def summary(runs: list[dict], seconds: float) -> list[str]:
     final: dict[tuple[str, int], tuple[float, float, int]] = {}
     for r in runs:
         within = [t for t in r["trials"] if t[0] <= seconds]
-        best = max(within, key=lambda t: t[1], default=(0.0, float("nan"), float("nan")))
+        best = max(within, key=lambda t: t[1], default=(0.0, float("nan"), float("nan"), ""))
         final[r["method"], r["seed"]] = (best[1], best[2], len(within))
     rows = ["| method | test acc (best by valid) | valid acc | evaluations | s to BANANAS's valid (reached) |"]
     rows.append("|---|---|---|---|---|")

@@ -136,3 +136,42 @@ def test_the_command_runs_one_shot_methods_and_the_fidelity_and_refuses_what_can
     with pytest.raises(SystemExit):
         main(["search", "--space", "nbgraph", "--dataset", "cora", "--method", "darts", "--budget", "1"])
     assert "--method darts trains a supernet on the training data: use --evaluator train" in capsys.readouterr().err
+
+
+def test_with_a_fidelity_the_random_start_is_the_best_of_many_by_it(space):
+    from bananas.samplers import BananasSampler
+    from bananas.samplers._bananas import FIDELITY_START
+
+    def score(arch):  # a stand-in for the supernet: the more 3x3 convolutions the better
+        return sum(op == "nor_conv_3x3" for op in arch) / 6
+
+    calls = []
+    sampler = BananasSampler(space=space, seed=0, n_startup_trials=3, fidelity=lambda a: calls.append(a) or score(a))
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda t: 0.0 * len(space.suggest(t)), n_trials=3)
+    start = [space.from_params(t.params) for t in study.trials]
+    assert FIDELITY_START * 3 // 2 <= len(calls) <= FIDELITY_START * 3  # distinct random architectures
+    assert sorted(map(score, start), reverse=True) == sorted(map(score, calls), reverse=True)[:3]
+
+
+def test_the_same_seed_trains_the_same_supernet(space, evaluator):
+    shots = [OneShot("darts", space, evaluator.trainer, OneShotConfig(epochs=1, score_images=100)) for _ in range(3)]
+    archs = [shot.search(seed) for shot, seed in zip(shots, (5, 5, 6), strict=True)]
+    alphas = [shot.supernet.alpha.detach() for shot in shots]
+    assert torch.equal(alphas[0], alphas[1]) and archs[0] == archs[1]
+    assert not torch.equal(alphas[0], alphas[2])
+
+
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)`")
+def test_a_worker_records_a_failed_supernet_training_and_goes_on(space, evaluator, monkeypatch, tmp_path):
+    from bananas.study import prepare_study
+    from bananas.workers import run_worker
+
+    monkeypatch.setattr(OneShot, "_random_ws_step", lambda self, state, x, y, rng: torch.tensor(float("inf")))
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "j.log")))
+    prepare_study(space, evaluator, method="random-ws", budget=1, storage=storage, study_name="s")
+    with pytest.raises(RuntimeError, match="stopped after 2 failed"):
+        run_worker(storage, "s", evaluator=evaluator, max_failures=1)
+    trials = optuna.load_study(study_name="s", storage=storage).trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.FAIL] * 2
+    assert all("supernet training loss is inf" in t.user_attrs["fail_reason"] for t in trials)

@@ -17,6 +17,8 @@ from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
 from bananas.spaces.params import ParamSpace
 
+FIDELITY_START = 20  # with a fidelity, the random start is the best of 20 random architectures per start slot
+
 
 class BananasSampler(SpaceSampler):
     """BANANAS (White et al., 2021): neural-predictor Bayesian optimization over a ``Space``, or over
@@ -56,8 +58,10 @@ class BananasSampler(SpaceSampler):
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
             values predicted, or computed where the space knows the metric).
         fidelity: a cheap number per architecture (scaled to about [0, 1]) that the predictor reads
-            beside the encoding, e.g. ``bananas.oneshot.SupernetFidelity`` (a supernet's inherited-weights
-            accuracy: ``bananas search --fidelity supernet``).
+            beside the encoding, and by which the random start (without ``initial_design``) takes the
+            best of ``FIDELITY_START`` random architectures per start slot; e.g.
+            ``bananas.oneshot.SupernetFidelity``, a supernet's inherited-weights accuracy
+            (``bananas search --fidelity supernet``).
     """
 
     multi_objective = True
@@ -121,4 +125,13 @@ class BananasSampler(SpaceSampler):
 
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         history = lambda: self._history(study, trial, space)  # noqa: E731
-        return self._step_for(space).propose(history(), self._rng, history)
+        step = self._step_for(space)
+        if self._fidelity is not None and not step.initial_design:
+            step.initial_design = self._best_by_fidelity(space, step.n_startup)
+        return step.propose(history(), self._rng, history)
+
+    def _best_by_fidelity(self, space: Space, n: int) -> list[Any]:
+        """The random start with a fidelity: the best ``n`` of ``FIDELITY_START * n`` random architectures."""
+        assert self._fidelity is not None
+        archs = space.unique(space.sample(self._rng) for _ in range(FIDELITY_START * n))
+        return sorted(archs, key=self._fidelity, reverse=True)[:n]

@@ -151,7 +151,11 @@ def _run_one(
             if retry(surplus, study, trial, budget):
                 retry(skip, study, trial, "not needed: running and completed trials already fill the budget")
                 return SKIPPED, trial._trial_id
-            arch = retry(space.suggest, trial)  # the proposal; its params are the claim
+            try:
+                arch = retry(space.suggest, trial)  # the proposal; its params are the claim
+            except EvaluationFailed:  # a proposal that is itself a search (one-shot) failed; reason recorded
+                retry(study.tell, trial, None, state=TrialState.FAIL, skip_if_finished=True)
+                return TrialState.FAIL, trial._trial_id
             other = retry(duplicate_of, study, trial, space, arch)
             if other is not None:
                 retry(trial.set_user_attr, DUPLICATE_OF, other)
