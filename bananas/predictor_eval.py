@@ -83,16 +83,18 @@ def supernet_rank_quality(
     shot.train(seed)
     out: dict[str, Any] = {"n_archs": len(archs), "supernet_seconds": time.perf_counter() - start}
     standalone = [evaluator.evaluate(a).metrics["valid_acc"] for a in tqdm(archs, desc="standalone training")]
+    scores = {}
     for n in [config.score_images, *score_images]:
         shot.config = replace(config, score_images=n)
         start = time.perf_counter()
-        inherited = [shot.accuracy(a) for a in archs]
+        inherited = scores[n] = [shot.accuracy(a) for a in archs]
         seconds = (time.perf_counter() - start) / len(archs)
         out[f"images_{n}"] = {
             **rank_correlations(np.array(standalone), np.array(inherited)),
             "seconds_per_arch": seconds,
         }
     out["archs"] = [
-        {"arch": space.to_string(a), "standalone_valid_acc": s} for a, s in zip(archs, standalone, strict=True)
+        {"arch": space.to_string(a), "standalone_valid_acc": s, "inherited_valid_acc": i}
+        for a, s, i in zip(archs, standalone, scores[config.score_images], strict=True)
     ]
     return out
