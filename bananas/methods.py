@@ -24,7 +24,7 @@ def _bananas(
     if fidelity not in FIDELITIES:
         raise ValueError(f"unknown fidelity {fidelity!r}; choose one of {', '.join(map(str, FIDELITIES))}")
     if fidelity == "supernet":
-        from bananas.oneshot import SupernetFidelity
+        from bananas.fidelity import SupernetFidelity
 
         options.setdefault("pool_kwargs", FIDELITY_POOL)
         options["fidelity"] = SupernetFidelity(

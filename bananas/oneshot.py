@@ -34,7 +34,7 @@ Every method reports the supernet's validation accuracy after each epoch
 (``on_epoch``; the mixed network for DARTS, a random path for random-ws, on
 ``score_images`` validation images) and raises ``bananas.trainer.Diverged``
 for a non-finite loss. ``inherited_accuracy`` is the near-free fidelity that
-``SupernetFidelity`` gives BANANAS.
+``bananas.fidelity.SupernetFidelity`` gives BANANAS.
 """
 
 from __future__ import annotations
@@ -284,24 +284,3 @@ class _State:
         self.eval_opt = torch.optim.SGD(
             net.parameters(), lr=cfg.learning_rate, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay
         )
-
-
-class SupernetFidelity:
-    """BANANAS's near-free fidelity (``--fidelity supernet``): an architecture's inherited-weights validation
-    accuracy, scaled to [0, 1], in a supernet trained once by random-ws at the first call (then cached per
-    architecture)."""
-
-    def __init__(self, space: NB201Space, trainer: Trainer, config: OneShotConfig | None = None, seed: int = 0) -> None:
-        self.shot = OneShot("random-ws", space, trainer, config)
-        self.seed = seed
-        self._scores: dict[Any, float] = {}
-
-    def __call__(self, arch: Sequence[str]) -> float:
-        if self.shot.supernet is None:
-            start = time.perf_counter()
-            self.shot.train(self.seed)
-            self.shot.seconds = time.perf_counter() - start
-        key = self.shot.space.key(tuple(arch))
-        if key not in self._scores:
-            self._scores[key] = self.shot.accuracy(arch) / 100.0
-        return self._scores[key]

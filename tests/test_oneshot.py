@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from bananas.cli import main
+from bananas.fidelity import SupernetFidelity
 from bananas.nets import Network
-from bananas.oneshot import OneShot, OneShotConfig, SupernetFidelity
+from bananas.oneshot import OneShot, OneShotConfig
 from bananas.search import run_search
 from bananas.spaces.nb201 import NB201Space
 from bananas.supernet import Supernet

@@ -60,7 +60,7 @@ class BananasSampler(SpaceSampler):
         fidelity: a cheap number per architecture (scaled to about [0, 1]) that the predictor reads
             beside the encoding, and by which the random start (without ``initial_design``) takes the
             best of ``FIDELITY_START`` random architectures per start slot; e.g.
-            ``bananas.oneshot.SupernetFidelity``, a supernet's inherited-weights accuracy
+            ``bananas.fidelity.SupernetFidelity``, a supernet's inherited-weights accuracy
             (``bananas search --fidelity supernet``).
     """
 
