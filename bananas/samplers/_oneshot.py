@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from numpy.random import SeedSequence
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
@@ -21,9 +22,10 @@ if TYPE_CHECKING:
 
 class OneShotSampler(SpaceSampler):
     """Proposes the architecture a one-shot ``method`` derives from a supernet trained with ``trainer``
-    (the training evaluator's) and seed ``seed + trial number``: a budget above 1 searches again with
-    the next seed. The supernet's validation accuracy after each epoch becomes the trial's intermediate
-    values (steps 1 to ``config.epochs``; the standalone training's epochs follow), and the user attrs
+    (the training evaluator's) and a seed drawn from ``seed`` and the trial number: a budget above 1
+    searches again with another seed (and searches of different ``seed`` never share one). The
+    supernet's validation accuracy after each epoch becomes the trial's intermediate values (steps 1 to
+    ``config.epochs``; the standalone training's epochs follow), and the user attrs
     ``supernet_seconds``, ``supernet_epochs`` and ``supernet_valid_acc`` (the derived architecture's
     inherited-weights accuracy) say what the search did. A derived architecture already evaluated is
     replaced by its best unevaluated neighbour by inherited accuracy. A non-finite supernet loss fails
@@ -55,7 +57,7 @@ class OneShotSampler(SpaceSampler):
 
         storage.set_trial_user_attr(trial_id, SUPERNET_EPOCHS, self._shot.config.epochs)
         try:
-            arch = self._shot.search(self._seed + trial.number, on_epoch)
+            arch = self._shot.search(int(SeedSequence([self._seed, trial.number]).generate_state(1)[0]), on_epoch)
         except Diverged as err:
             storage.set_trial_user_attr(trial_id, FAIL_REASON, str(err))
             raise EvaluationFailed(str(err)) from None
