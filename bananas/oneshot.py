@@ -90,7 +90,7 @@ class OneShot:
         self.supernet: Supernet | None = None
         self.seconds = 0.0
 
-    def build(self, seed: int, n_cells: int | None = None) -> Supernet:
+    def build(self, seed: int) -> Supernet:
         """A supernet seeded with ``seed`` on the trainer's device."""
         cfg, splits = self.trainer.config, self.trainer.splits
         torch.manual_seed(seed)
@@ -98,7 +98,7 @@ class OneShot:
             in_channels=splits.shape[0],
             n_classes=splits.n_classes,
             channels=cfg.channels,
-            n_cells=n_cells or cfg.n_cells,
+            n_cells=cfg.n_cells,
         )
         return net.to(self.trainer.device, memory_format=self.trainer.memory_format)  # type: ignore[call-overload]
 
@@ -152,16 +152,9 @@ class OneShot:
         assert self.supernet is not None
         if self.method != "random-ws":
             return self.space.canonical(self.supernet.derive())
-        keys = set()
-        candidates = []
-        for _ in range(20 * self.config.n_candidates):
-            arch = self.space.sample(rng)
-            if self.space.key(arch) not in keys:
-                keys.add(self.space.key(arch))
-                candidates.append(self.space.canonical(arch))
-            if len(candidates) == self.config.n_candidates:
-                break
-        return max(candidates, key=self.accuracy)
+        n = self.config.n_candidates
+        candidates = self.space.unique(self.space.sample(rng) for _ in range(20 * n))[:n]
+        return self.space.canonical(max(candidates, key=self.accuracy))
 
     def _batches(
         self, split: tuple[torch.Tensor, torch.Tensor], gen: torch.Generator
