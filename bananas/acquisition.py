@@ -68,19 +68,32 @@ class Acquisition(ABC):
             X_pending: ``p x d`` features of architectures under evaluation elsewhere.
             rng: the caller's generator, for acquisitions that draw.
         """
-        n = len(X_pool)
-        if self.uses_model:
-            assert predictor is not None, f"{type(self).__name__} needs a fitted predictor"
-            members = predictor.predict(X_pool)
-            mean, std = members.mean(axis=0), members.std(axis=0)
-        else:
-            members = np.empty((0, n))
-            mean = std = np.full(n, np.nan)
+        members = predictor.predict(X_pool) if self.uses_model and predictor is not None else None
         pending = None
         if self.reads_pending and X_pending is not None and len(X_pending):
             assert predictor is not None
             pending = predictor.predict(X_pending)
-        idx, values = self._choose(members, pending, min(q, n), best_f, rng)
+        return self.choose(members, len(X_pool), q, best_f=best_f, pending=pending, rng=rng)
+
+    def choose(
+        self,
+        members: np.ndarray | None,
+        n: int,
+        q: int,
+        *,
+        best_f: float,
+        pending: np.ndarray | None = None,
+        rng: np.random.Generator,
+    ) -> Selection:
+        """``select`` from predictions already made: the ``s x n`` member predictions of the pool (None
+        without a model) and the ``s x p`` of the pending architectures (None when there are none)."""
+        if self.uses_model:
+            assert members is not None, f"{type(self).__name__} needs a fitted predictor"
+            mean, std = members.mean(axis=0), members.std(axis=0)
+        else:
+            members = np.empty((0, n))
+            mean = std = np.full(n, np.nan)
+        idx, values = self._choose(members, pending if self.reads_pending else None, min(q, n), best_f, rng)
         return Selection(idx, mean[idx], std[idx], values)
 
     @abstractmethod

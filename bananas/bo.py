@@ -41,7 +41,7 @@ import bananas.pareto as pareto
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
 from bananas.pareto import JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
-from bananas.pool import candidate_pool
+from bananas.pool import candidate_pool, random_unseen
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space
 
@@ -104,7 +104,8 @@ class History:
 @dataclass
 class Proposal:
     """The architecture to evaluate and what to record about the choice (``iteration``, and for model
-    picks ``pred_mean``, ``pred_std``, ``acq_value``, and ``bo_seconds`` on the pick that fit)."""
+    picks ``pred_mean``, ``pred_std``, ``acq_value``, and on the pick that fit ``bo_seconds``, and
+    ``fit_seconds`` of it in the fit: pool, encoding, model fit, predictions of the pool)."""
 
     arch: Arch
     attrs: dict[str, Any] = field(default_factory=dict)
@@ -117,6 +118,7 @@ class Fit:
     model: Predictor | JointPredictor | None
     pool: list[Arch]
     X_pool: np.ndarray
+    members: np.ndarray | None  # the model's member predictions of the pool, made once per fit
     ranking: Selection | None  # acquisitions that rank once per fit: the pool in their order
     known: set[Hashable]  # keys of the architectures the model was fit on
     n_archs: int
@@ -126,15 +128,6 @@ class Fit:
     Y: np.ndarray | None = None  # several outcomes: the observed ones (o x (m + k))
     m: int = 1  # objectives among them
     baseline: list[Arch] = field(default_factory=list)  # and the architectures improvement is measured against
-
-
-def random_unseen(space: Space, seen: set[Hashable], rng: np.random.Generator, tries: int = 1000) -> Arch:
-    """Return a random architecture not in ``seen`` (any random one if none is found)."""
-    for _ in range(tries):
-        arch = space.sample(rng)
-        if space.key(arch) not in seen:
-            return arch
-    return space.sample(rng)
 
 
 class BananasStep:
@@ -206,6 +199,7 @@ class BananasStep:
             return Proposal(random_unseen(space, history.seen, rng))
         if fitted is not None:
             proposal.attrs["bo_seconds"] = fitted.seconds + time.perf_counter() - start
+            proposal.attrs["fit_seconds"] = fitted.seconds
         return proposal
 
     def fit_model(self, history: History, rng: np.random.Generator) -> Fit:
@@ -227,13 +221,17 @@ class BananasStep:
                 model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
                 model.fit(X, np.asarray(history.values))
         X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
+        members = None
+        if model is not None:
+            members = model.predict(pool, X_pool) if isinstance(model, JointPredictor) else model.predict(X_pool)
         ranking = None
         if self.acquisition.ranks_once_per_fit and pool and not history.joint:
-            ranking = self.acquisition.select(model, X_pool, len(pool), best_f=0.0, X_pending=None, rng=rng)
+            ranking = self.acquisition.choose(members, len(pool), len(pool), best_f=0.0, rng=rng)
         return Fit(
             model=model,
             pool=pool,
             X_pool=X_pool,
+            members=members,
             ranking=ranking,
             known={self.space.key(a) for a in history.archs},
             n_archs=len(history.archs),
@@ -264,13 +262,14 @@ class BananasStep:
         else:
             pending = history.pending + [a for a in history.archs if self.space.key(a) not in fit.known]
             if isinstance(fit.model, JointPredictor):
-                assert fit.Y is not None
+                assert fit.Y is not None and fit.members is not None
                 pool = [fit.pool[i] for i in rows]
                 sel = select_joint(
                     fit.model,
                     pool,
                     fit.X_pool[rows],
                     1,
+                    pool_members=fit.members[:, rows],
                     Y=fit.Y,
                     m=fit.m,
                     baseline=fit.baseline,
@@ -279,9 +278,12 @@ class BananasStep:
                     rng=rng,
                 )
             else:
-                X_pending = self.encoder.transform(pending) if pending else None
-                sel = self.acquisition.select(
-                    fit.model, fit.X_pool[rows], 1, best_f=fit.best_f, X_pending=X_pending, rng=rng
+                pending_members = None
+                if pending and fit.model is not None and self.acquisition.reads_pending:
+                    pending_members = fit.model.predict(self.encoder.transform(pending))
+                members = fit.members[:, rows] if fit.members is not None else None
+                sel = self.acquisition.choose(
+                    members, len(rows), 1, best_f=fit.best_f, pending=pending_members, rng=rng
                 )
             row = rows[sel.indices[0]]
             values = (sel.mean[0], sel.std[0], sel.value[0])

@@ -136,6 +136,7 @@ def select_joint(
     pending: Sequence[Arch] = (),
     acquisition: str = DEFAULT_MO_ACQUISITION,
     rng: np.random.Generator | None = None,
+    pool_members: np.ndarray | None = None,
 ) -> Selection:
     """Pick ``min(q, n)`` distinct candidates of the pool: qLogNParEGO or qLogNEHVI with ``m >= 2``
     objectives, qLogEI over the best feasible value with one; the outcomes after the first ``m`` are
@@ -143,6 +144,7 @@ def select_joint(
 
     ``Y``: ``o x (m + k)`` observed outcomes (they set the scales and the reference point);
     ``baseline``: the observed architectures the improvement is measured against;
+    ``pool_members``: the model's predictions of the pool, if already made (``s x n x (m + k)``);
     ``acquisition`` with several objectives: ``"parego"``, BoTorch's qLogNParEGO (the noisy expected
     improvement of a Chebyshev scalarization, its weights drawn from ``rng`` per call), or ``"nehvi"``.
     """
@@ -159,8 +161,10 @@ def select_joint(
     from bananas._botorch import MemberSampler, TableEnsembleModel
 
     n, b = len(pool), len(baseline)
+    if pool_members is None:
+        pool_members = model.predict(pool, X_pool)
     members = np.concatenate(
-        [model.predict(pool, X_pool)] + [model.predict(x) for x in (baseline, pending) if len(x)], axis=1
+        [pool_members] + [model.predict(x) for x in (baseline, pending) if len(x)], axis=1
     )  # s x (n + b + p) x (m + k)
     low, high = Y.min(axis=0), Y.max(axis=0)
     if m > 1:  # objectives: the scale of the observed Pareto set (as BoTorch's infer_reference_point)

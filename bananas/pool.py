@@ -1,4 +1,4 @@
-"""The candidate pool: mutations of the best architectures so far plus random ones."""
+"""The candidate pool: mutations of the best architectures so far plus random ones; random untried ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.spaces import Space
+from bananas.spaces import Arch, Space
 
 
 def candidate_pool(
@@ -32,3 +32,12 @@ def candidate_pool(
         cands.extend(space.mutate(parent, rng, edits=2) for _ in range(n_mutations))
     cands.extend(space.sample(rng) for _ in range(n_random))
     return space.unique(cands, exclude=exclude)
+
+
+def random_unseen(space: Space, seen: set[Hashable], rng: np.random.Generator, tries: int = 1000) -> Arch:
+    """Return a random architecture not in ``seen`` (any random one if none is found)."""
+    for _ in range(tries):
+        arch = space.sample(rng)
+        if space.key(arch) not in seen:
+            return arch
+    return space.sample(rng)

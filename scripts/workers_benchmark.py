@@ -93,6 +93,9 @@ def cmd_wall(args: argparse.Namespace, url: str) -> dict[str, Any]:
         overhead = [
             (t.datetime_complete - t.datetime_start).total_seconds() - t.user_attrs["cost_seconds"] for t in done
         ]
+        # without the model fit (on the trials that fit), over the last tenth of the trials
+        late = [o - t.user_attrs.get("fit_seconds", 0.0) for o, t in zip(overhead, done, strict=True)]
+        late = late[len(late) - max(1, len(late) // 10) :]
         a = audit(study, space)
         # everything but the evaluations, start-up and waits included, per completed trial
         total = (n * wall - sum(t.user_attrs["cost_seconds"] for t in done)) / len(done)
@@ -105,12 +108,14 @@ def cmd_wall(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 "skipped": a.skipped,
                 "overhead_mean_s": float(np.mean(overhead)),
                 "overhead_p95_s": float(np.percentile(overhead, 95)),
+                "late_overhead_without_fit_p95_s": float(np.percentile(late, 95)),
                 "worker_seconds_not_evaluating_per_trial": total,
             }
         )
         print(
             f"{n} worker(s): {wall:.1f} s wall for {a.completed} evaluations; in-trial overhead (propose, claim, "
-            f"tell) {np.mean(overhead):.3f} s/trial (p95 {np.percentile(overhead, 95):.3f}); worker time not "
+            f"tell) {np.mean(overhead):.3f} s/trial (p95 {np.percentile(overhead, 95):.3f}; without the fit, "
+            f"last {len(late)} trials: mean {np.mean(late):.3f}, p95 {np.percentile(late, 95):.3f}); worker time not "
             f"evaluating {total:.3f} s/trial (start-up and waits included); {a.skipped} skipped, "
             f"{a.duplicated} duplicated",
             flush=True,

@@ -14,7 +14,7 @@ from bananas.search import run_search
 FAST_BANANAS = {
     "batch_size": 5,
     "n_startup_trials": 5,
-    "predictor_options": {"epochs": 20},
+    "predictor_options": {"steps": 30},
     "pool_kwargs": {"n_parents": 3, "n_mutations": 10, "n_random": 20},
 }
 
@@ -172,6 +172,29 @@ def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
     assert picked == [cora.key(fit.pool[i]) for i in sel.indices]
 
 
+def test_bananas_predicts_the_pool_once_per_fit_and_only_pending_architectures_per_pick(cora):
+    from bananas.acquisition import get_acquisition
+    from bananas.bo import BananasStep, History
+    from bananas.encodings import encoder_for
+
+    rng = np.random.default_rng(0)
+    archs = cora.unique(cora.sample(rng) for _ in range(40))[:20]
+    history = History(archs, [cora.lookup(a)["valid_acc"] for a in archs], [], {cora.key(a) for a in archs})
+    step = BananasStep(
+        cora, encoder_for("adjacency", cora), get_acquisition("ei"), predictor_options={"steps": 20}, batch_size=4
+    )
+    step.fit = step.fit_model(history, rng)
+    rows = []
+    predict = step.fit.model.predict
+    step.fit.model.predict = lambda X: rows.append(len(X)) or predict(X)
+    for _ in range(4):
+        proposal = step.pick(history, rng)
+        history.pending.append(proposal.arch)
+        history.seen.add(cora.key(proposal.arch))
+    assert rows == [1, 2, 3]  # the pending picks of this batch, never the pool again
+    assert step.fit.members.shape == (10, len(step.fit.pool))
+
+
 def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):
     fit, picked, trials = _one_fit_and_its_picks(cora, "its")
     assert picked == [cora.key(fit.pool[i]) for i in fit.ranking.indices[:5]]
@@ -212,3 +235,16 @@ def test_the_reinforce_controller_shifts_its_proposals_towards_better_architectu
         values = [t.value for t in study.trials]
         means.append((np.mean(values[:30]), np.mean(values[-30:])))
     assert all(late > early for early, late in means)  # the policy learned on every seed
+
+
+def test_one_sampler_on_two_studies_reads_each_studys_own_finished_trials(cora):
+    sampler = BananasSampler(space=cora, seed=0, n_startup_trials=100)
+    histories = []
+    for _ in range(2):  # two in-memory studies: the same trial ids, other architectures
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        study.optimize(lambda t: cora.lookup(cora.suggest(t))["valid_acc"], n_trials=6)
+        trial = study.ask()
+        frozen = study._storage.get_trial(trial._trial_id)
+        histories.append(sampler._history(study, frozen, cora))
+        assert histories[-1].archs == [cora.from_params(t.params) for t in study.trials[:6]]
+    assert histories[0].archs != histories[1].archs

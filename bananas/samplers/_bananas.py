@@ -37,7 +37,7 @@ class BananasSampler(SpaceSampler):
     and architectures evaluated since the fit as BoTorch's ``X_pending`` (see
     ``bananas.bo``). Each trial gets user attrs ``iteration``, ``pred_mean``,
     ``pred_std``, ``acq_value`` and, on the trial that fit the model,
-    ``bo_seconds`` (fit, pool and pick).
+    ``bo_seconds`` (fit, pool and pick) and ``fit_seconds`` (of it, pool and fit).
 
     Args:
         space: the search space (objective: ``arch = space.suggest(trial)``); None: the study's params.

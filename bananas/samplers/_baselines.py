@@ -12,7 +12,8 @@ from optuna.samplers import BaseSampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
-from bananas.bo import Proposal, random_unseen
+from bananas.bo import Proposal
+from bananas.pool import random_unseen
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
 

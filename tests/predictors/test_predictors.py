@@ -29,6 +29,24 @@ def test_ensemble_is_seeded_and_members_differ():
     assert a.shape == (10, 80) and a.std(axis=0).mean() > 0
 
 
+@pytest.mark.parametrize(
+    ("n", "batches"),
+    [
+        (10, [10] * 4),  # few observations: every epoch, in one batch each
+        (100, [32, 32, 32, 4] * 2 + [32, 32]),  # the steps run out in the third epoch
+        (2000, [400] * 10),  # many: batches grow so that min_epochs passes fit in the steps
+    ],
+)
+def test_ensemble_fit_makes_at_most_steps_updates_and_at_least_min_epochs_passes(n, batches):
+    X, y = _data(n)
+    model = MLPEnsemble(seed=0, epochs=4, steps=10, min_epochs=2)
+    sizes = []
+    forward = model._forward
+    model._forward = lambda h: sizes.append(h.shape[1]) or forward(h)
+    model.fit(X, y)
+    assert sizes == batches
+
+
 def test_ensemble_ignores_columns_constant_in_training():
     X, y = _data(60)
     wide = np.hstack([X, np.zeros((60, 500))])
