@@ -181,9 +181,16 @@ def run_benchmark(
     """
     from tqdm.auto import tqdm
 
+    from bananas.methods import unavailable
     from bananas.spaces import get_tabular_space
 
     seeds = list(seeds)
+    skipped = {m: why for m in methods if (why := unavailable(m))}
+    for method, why in skipped.items():
+        print(f"skipping method {method}: {why}", file=sys.stderr)
+    methods = [m for m in methods if m not in skipped]
+    if not methods:
+        raise ValueError("no method left to run: " + "; ".join(f"{m}: {why}" for m, why in skipped.items()))
     sampler_options = sampler_options or {}
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -215,6 +222,7 @@ def run_benchmark(
         "table_best": best,
         "runs": {m: [r for r in runs if r["method"] == m] for m in methods},
         "errors": errors,
+        "skipped": skipped,
     }
     summary = summarize(results, [k for k in CHECKPOINTS if k <= budget] or [budget])
     (out / "results.json").write_text(json.dumps({**results, "summary": summary}, indent=1))

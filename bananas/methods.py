@@ -102,6 +102,12 @@ def _reinforce(space: Space, seed: int | None, constraints: Constraints | None, 
     return ReinforceSampler(space=space, seed=seed, constraints_func=constraints)
 
 
+def _hebo(space: Space, seed: int | None, constraints: Constraints | None, evaluator: Any = None) -> BaseSampler:
+    from bananas.samplers import HeboSampler
+
+    return HeboSampler(space=space, seed=seed, constraints_func=constraints)
+
+
 def _optuna(name: str) -> Callable[..., BaseSampler]:
     def make(space: Space, seed: int | None, constraints: Constraints | None, evaluator: Any = None) -> BaseSampler:
         import optuna
@@ -123,6 +129,7 @@ METHODS: dict[str, Callable[..., BaseSampler]] = {
     "tpe": _optuna("TPESampler"),
     "gp": _optuna("GPSampler"),
     "nsga2": _optuna("NSGAIISampler"),
+    "hebo": _hebo,
     "pool-random": _pool_random,
     "darts": _one_shot("darts"),
     "cdarts": _one_shot("cdarts"),
@@ -135,6 +142,15 @@ FIDELITIES = (None, "supernet")  # BANANAS's --fidelity
 # the supernet scores every candidate (one pass over 1,000 validation images each), so its pool is smaller
 FIDELITY_POOL = {"n_parents": 5, "n_mutations": 20, "n_random": 50}
 TABLE_METHODS = tuple(m for m in METHODS if m not in ONE_SHOT)  # those that search a results table
+
+
+def unavailable(method: str) -> str | None:
+    """Why ``method`` cannot run here (an optional package missing, and how to install it), or None."""
+    if method == "hebo":
+        from bananas.samplers._hebo import hebo_missing
+
+        return hebo_missing()
+    return None
 
 
 def method_options(method: str, options: dict[str, Any] | None) -> dict[str, Any]:

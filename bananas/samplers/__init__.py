@@ -9,11 +9,13 @@ from bananas.samplers._baselines import (
     ReinforceSampler,
     ValidProposals,
 )
+from bananas.samplers._hebo import HeboSampler
 from bananas.samplers._oneshot import OneShotSampler
 
 __all__ = [
     "BananasSampler",
     "EvolutionSampler",
+    "HeboSampler",
     "LocalSearchSampler",
     "OneShotSampler",
     "RandomSearchSampler",
