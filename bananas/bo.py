@@ -7,8 +7,9 @@ the next architecture to evaluate:
    design not yet tried, else a random untried architecture.
 2. Once ``batch_size`` new results arrived since the last fit (or at the
    first): **fit** the predictor on the encoded architectures and their values,
-   and build the **candidate pool** (mutations of the best so far plus random
-   architectures, minus everything tried or running).
+   and build the **candidate pool**: mutations of the best so far plus random
+   architectures (``whole_space``: on a table's space with one objective,
+   every architecture of the table), minus everything tried or running.
 3. **Pick** the pool's best candidate by the acquisition, with everything the
    model has not seen as pending (running architectures, and those evaluated
    since the fit). In one process the picks of one fit are the acquisition's
@@ -40,75 +41,11 @@ import numpy as np
 import bananas.pareto as pareto
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
-from bananas.pareto import JointPredictor, as_rows, baseline_rows, pareto_order, select_joint
+from bananas.history import History, Proposal
+from bananas.pareto import JointPredictor, baseline_rows, select_joint
 from bananas.pool import candidate_pool, random_unseen
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
-from bananas.spaces import Arch, Space
-
-
-@dataclass
-class History:
-    """What a proposal may read: evaluated architectures with their values (higher is
-    better, in trial order), those under evaluation, and the canonical keys never to
-    propose again (evaluated, running, failed in evaluation, or interrupted and retried)."""
-
-    archs: list[Arch] = field(default_factory=list)
-    values: list[Any] = field(default_factory=list)  # floats, or tuples with several objectives
-    pending: list[Arch] = field(default_factory=list)
-    seen: set[Hashable] = field(default_factory=set)
-    violations: list[tuple[float, ...]] = field(default_factory=list)  # per evaluated arch, with constraints
-    exact: dict[int, Callable[[Arch], float]] = field(default_factory=dict)  # outcomes known from the arch
-
-    @property
-    def n_objectives(self) -> int:
-        return len(self.values[0]) if self.values and isinstance(self.values[0], tuple) else 1
-
-    @property
-    def n_constraints(self) -> int:
-        return len(self.violations[0]) if self.violations else 0
-
-    def outcomes(self) -> np.ndarray:
-        """The ``o x (m + k)`` outcomes: objective values (higher is better), then violations."""
-        Y = as_rows(self.values)
-        if self.n_constraints:
-            V = np.asarray(self.violations, dtype=np.float64)
-            finite = np.isfinite(V)
-            worst = np.where(finite, V, -np.inf).max(axis=0, initial=0.0)
-            Y = np.hstack([Y, np.where(finite, V, worst + 1.0)])  # a metric never recorded: the worst seen
-        return Y
-
-    def feasible(self) -> np.ndarray:
-        """Which evaluated architectures meet every constraint."""
-        if not self.n_constraints:
-            return np.ones(len(self.archs), dtype=bool)
-        return np.asarray((np.asarray(self.violations) <= 0).all(axis=1))
-
-    def best_first(self) -> list[Arch]:
-        """Return the evaluated architectures sorted from best to worst (several objectives: front by front),
-        feasible ones first, then the others by how far they miss."""
-        Y, ok = as_rows(self.values), self.feasible()
-        rows = np.flatnonzero(ok)
-        order = list(rows[pareto_order(Y[rows]) if self.n_objectives > 1 else np.argsort(-Y[rows, 0], kind="stable")])
-        if not ok.all():
-            missed = np.flatnonzero(~ok)
-            miss = np.clip(self.outcomes()[missed, self.n_objectives :], 0, None).sum(axis=1)
-            order += list(missed[np.argsort(miss, kind="stable")])
-        return [self.archs[i] for i in order]
-
-    @property
-    def joint(self) -> bool:
-        """Whether a proposal weighs several outcomes (objectives or constraints)."""
-        return self.n_objectives > 1 or self.n_constraints > 0
-
-
-@dataclass
-class Proposal:
-    """The architecture to evaluate and what to record about the choice (``iteration``, and for model
-    picks ``pred_mean``, ``pred_std``, ``acq_value``, and on the pick that fit ``bo_seconds``, and
-    ``fit_seconds`` of it in the fit: pool, encoding, model fit, predictions of the pool)."""
-
-    arch: Arch
-    attrs: dict[str, Any] = field(default_factory=dict)
+from bananas.spaces import Arch, Space, TabularSpace
 
 
 @dataclass
@@ -117,6 +54,7 @@ class Fit:
 
     model: Predictor | JointPredictor | None
     pool: list[Arch]
+    keys: list[Hashable]  # the pool's canonical keys
     X_pool: np.ndarray
     members: np.ndarray | None  # the model's member predictions of the pool, made once per fit
     ranking: Selection | None  # acquisitions that rank once per fit: the pool in their order
@@ -142,6 +80,9 @@ class BananasStep:
         initial_design: architectures evaluated first in the random start.
         mo_acquisition: the acquisition with several objectives, ``"parego"`` (BoTorch's
             qLogNParEGO, the default) or ``"nehvi"`` (qLogNEHVI).
+        whole_space: on a space that lists its every architecture (a table's: NAS-Bench-Graph's
+            26,206, NB-201's 4,930) and one objective, the pool is every untried architecture instead
+            of the mutation pool (``pool_kwargs``); better on arxiv, worse on cora (docs/benchmarks.md).
     """
 
     def __init__(
@@ -157,6 +98,7 @@ class BananasStep:
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: Sequence[Arch] = (),
         mo_acquisition: str = pareto.DEFAULT_MO_ACQUISITION,
+        whole_space: bool = False,
     ) -> None:
         if n_startup < 1 or batch_size < 1:
             raise ValueError("n_startup_trials and batch_size must be at least 1")
@@ -175,6 +117,8 @@ class BananasStep:
             raise ValueError(f"mo_acquisition must be one of {choices}, got {mo_acquisition!r}")
         self.mo_acquisition = mo_acquisition
         self.fit: Fit | None = None
+        self.whole_space = whole_space
+        self._listed: tuple[list[Hashable], list[Arch], np.ndarray] | None = None  # keys, archs, encodings
 
     def propose(
         self, history: History, rng: np.random.Generator, refresh: Callable[[], History] | None = None
@@ -205,7 +149,13 @@ class BananasStep:
     def fit_model(self, history: History, rng: np.random.Generator) -> Fit:
         """Build the candidate pool and fit the predictor on the evaluated architectures."""
         start = time.perf_counter()
-        pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
+        # several outcomes: the mutation pool, the one measured with them (docs/benchmarks.md, issue 15)
+        if self.whole_space and isinstance(self.space, TabularSpace) and not history.joint:
+            pool, keys, X_pool = self._untried(history.seen)
+        else:
+            pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
+            keys = [self.space.key(a) for a in pool]
+            X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
         Y = history.outcomes() if history.joint else None
@@ -220,7 +170,6 @@ class BananasStep:
             else:
                 model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
                 model.fit(X, np.asarray(history.values))
-        X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
         members = None
         if model is not None:
             members = model.predict(pool, X_pool) if isinstance(model, JointPredictor) else model.predict(X_pool)
@@ -230,6 +179,7 @@ class BananasStep:
         return Fit(
             model=model,
             pool=pool,
+            keys=keys,
             X_pool=X_pool,
             members=members,
             ranking=ranking,
@@ -243,6 +193,15 @@ class BananasStep:
             baseline=baseline,
         )
 
+    def _untried(self, seen: set[Hashable]) -> tuple[list[Arch], list[Hashable], np.ndarray]:
+        """Every architecture of the space's table not in ``seen``, its key and encoding (encoded once)."""
+        if self._listed is None:
+            by_key = self.space.all_archs()  # type: ignore[attr-defined]
+            self._listed = list(by_key), list(by_key.values()), self.encoder.transform(list(by_key.values()))
+        keys, archs, X = self._listed
+        free = [i for i, k in enumerate(keys) if k not in seen]
+        return [archs[i] for i in free], [keys[i] for i in free], X[free]
+
     def pick(self, history: History, rng: np.random.Generator) -> Proposal | None:
         """Pick one free candidate of the current fit's pool by acquisition; None if none is free.
 
@@ -251,7 +210,7 @@ class BananasStep:
         """
         fit = self.fit
         assert fit is not None, "fit_model before pick"
-        rows = [i for i, arch in enumerate(fit.pool) if self.space.key(arch) not in history.seen]
+        rows = [i for i, key in enumerate(fit.keys) if key not in history.seen]
         if not rows:
             return None
         if fit.ranking is not None:  # the best of the fit's ranking that is still free

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 from bananas.acquisition import get_acquisition
-from bananas.bo import BananasStep, History
+from bananas.bo import BananasStep
 from bananas.encodings import DEFAULT_ENCODING, encoder_for
+from bananas.history import History
 from bananas.objectives import maximized
 from bananas.spaces import get_tabular_space
 

@@ -186,6 +186,16 @@ def test_nb201_table_search_runs_like_nbgraph(tmp_path, capsys):
     assert "12 completed trials" in out and "regret" in out
 
 
+def test_whole_space_flag_reaches_the_sampler(tmp_path, capsys):
+    storage = f"sqlite:///{tmp_path}/w.db"
+    main(
+        ["search", "--space", "nb201", "--dataset", "cifar100", "--budget", "12", "--whole-space", "--storage", storage]
+    )
+    assert "12 completed trials" in capsys.readouterr().out
+    (summary,) = optuna.get_all_study_summaries(storage)
+    assert summary.user_attrs["bananas"]["sampler_options"]["whole_space"] is True
+
+
 def test_passwords_in_storage_urls_are_masked():
     from bananas.storage import mask
 

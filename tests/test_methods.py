@@ -174,8 +174,9 @@ def test_bananas_picks_of_one_fit_are_botorchs_greedy_batch(cora):
 
 def test_bananas_predicts_the_pool_once_per_fit_and_only_pending_architectures_per_pick(cora):
     from bananas.acquisition import get_acquisition
-    from bananas.bo import BananasStep, History
+    from bananas.bo import BananasStep
     from bananas.encodings import encoder_for
+    from bananas.history import History
 
     rng = np.random.default_rng(0)
     archs = cora.unique(cora.sample(rng) for _ in range(40))[:20]
@@ -193,6 +194,35 @@ def test_bananas_predicts_the_pool_once_per_fit_and_only_pending_architectures_p
         history.seen.add(cora.key(proposal.arch))
     assert rows == [1, 2, 3]  # the pending picks of this batch, never the pool again
     assert step.fit.members.shape == (10, len(step.fit.pool))
+
+
+@pytest.mark.parametrize("whole_space", [True, False])
+def test_on_a_table_the_pool_is_every_untried_architecture_unless_asked_for_mutations(whole_space):
+    from bananas.acquisition import get_acquisition
+    from bananas.bo import BananasStep
+    from bananas.encodings import encoder_for
+    from bananas.history import History
+    from bananas.spaces import get_tabular_space
+
+    nb201 = get_tabular_space("nb201", "cifar100")
+    rng = np.random.default_rng(0)
+    archs = nb201.unique(nb201.sample(rng) for _ in range(30))[:20]
+    pending = nb201.unique(nb201.sample(rng) for _ in range(30))[-3:]
+    seen = {nb201.key(a) for a in archs + pending}
+    history = History(archs, [nb201.lookup(a)["valid_acc"] for a in archs], pending, seen)
+    step = BananasStep(
+        nb201, encoder_for("adjacency", nb201), get_acquisition("ei"), whole_space=whole_space, batch_size=4
+    )
+    fit = step.fit_model(history, rng)
+    keys = [nb201.key(a) for a in fit.pool]
+    assert len(set(keys)) == len(keys) and not set(keys) & seen
+    if whole_space:
+        assert set(keys) == set(nb201.all_keys()) - seen
+    else:  # the 10 best's neighbours and mutations, 200 random
+        assert 200 < len(keys) < 1000
+    assert np.array_equal(fit.X_pool, step.encoder.transform(fit.pool))
+    history.values = [(v, 1.0) for v in history.values]  # several objectives: the mutation pool
+    assert len(step.fit_model(history, rng).pool) < 1000
 
 
 def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):

@@ -106,6 +106,12 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
         choices=list(PREDICTORS),
         help=f"accuracy predictor (default: {DEFAULT_PREDICTOR})",
     )
+    g.add_argument(
+        "--whole-space",
+        action="store_true",
+        help="candidates: every untried architecture of the table (nbgraph, nb201; one objective) instead of "
+        "mutations of the best plus 200 random",
+    )
 
 
 def _oneshot_args(p: argparse.ArgumentParser) -> None:
@@ -277,6 +283,7 @@ def sampler_options(args: argparse.Namespace) -> dict[str, Any]:
         "acquisition": args.acquisition,
         "encoding": args.encoding,
         "predictor": args.predictor,
+        **({"whole_space": True} if args.whole_space else {}),
     }
     supernet = {"fidelity": getattr(args, "fidelity", None), "supernet_epochs": getattr(args, "supernet_epochs", None)}
     return options | {k: v for k, v in supernet.items() if v is not None}

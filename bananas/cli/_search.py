@@ -36,7 +36,7 @@ TRAINING_FLAGS = (
     "data_dir", "epochs", "time_budget", "train_batch_size", "train_subset", "optimizer", "lr", "channels", "cells",
     "inherit_weights", "inherit_epochs", "prune",
 )  # fmt: skip
-BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor", "fidelity")
+BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor", "fidelity", "whole_space")
 WORKER_FLAGS = ("heartbeat_interval", "grace_period")
 
 

@@ -25,7 +25,7 @@ from optuna.search_space import IntersectionSearchSpace
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from bananas.bo import History, Proposal
+from bananas.history import History, Proposal
 from bananas.objectives import Constraint, Constraints
 from bananas.spaces import Arch, Space
 from bananas.spaces.params import ParamSpace

@@ -7,15 +7,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from optuna.distributions import BaseDistribution, CategoricalDistribution, IntDistribution
+from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
-from bananas.bo import Proposal
+from bananas.history import Proposal
 from bananas.pool import random_unseen
 from bananas.samplers._base import SpaceSampler
-from bananas.spaces import Space
+from bananas.spaces import Space, values_of
 
 
 class RandomSearchSampler(SpaceSampler):
@@ -110,7 +110,7 @@ class ReinforceSampler(SpaceSampler):
 
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         history = self._history(study, trial, space)
-        found = {name: _choices(d) for name, d in space.distributions().items()}
+        found = {name: values_of(d) for name, d in space.distributions().items()}
         choices = {name: c for name, c in found.items() if c is not None}
         if len(choices) < len(found):  # float params: no categorical policy
             return Proposal(random_unseen(space, history.seen, self._rng))
@@ -130,15 +130,6 @@ class ReinforceSampler(SpaceSampler):
             if space.is_valid(arch) and space.key(arch) not in history.seen:
                 return Proposal(arch)
         return Proposal(random_unseen(space, history.seen, self._rng))
-
-
-def _choices(dist: BaseDistribution) -> list[Any] | None:
-    """The values of a categorical or integer param (None for a float one)."""
-    if isinstance(dist, CategoricalDistribution):
-        return list(dist.choices)
-    if isinstance(dist, IntDistribution) and not dist.log:
-        return list(range(dist.low, dist.high + 1, dist.step))
-    return None
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

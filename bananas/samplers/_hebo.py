@@ -4,6 +4,7 @@ that shares the Space and the recording. HEBO is an optional install: ``make heb
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -13,7 +14,7 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution, Floa
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
-from bananas.bo import History, Proposal
+from bananas.history import History, Proposal
 from bananas.pool import random_unseen
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Arch, Space
@@ -85,7 +86,8 @@ class HeboSampler(SpaceSampler):
 
         dists = space.distributions()
         seed = int(self._rng.integers(2**31))
-        with _seeded(seed):
+        # HEBO prints its GP's jitter retries ("jitter = 0.01"): not for the user's terminal
+        with _seeded(seed), contextlib.redirect_stdout(io.StringIO()):
             optimizer = HEBO(DesignSpace().parse([_hebo_param(n, d) for n, d in dists.items()]), scramble_seed=seed)
             if history.archs:
                 import pandas as pd

@@ -10,8 +10,8 @@ from numpy.random import SeedSequence
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
-from bananas.bo import Proposal
 from bananas.evaluators import EvaluationFailed
+from bananas.history import Proposal
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space
 from bananas.trials import FAIL_REASON, SUPERNET_EPOCHS

@@ -7,7 +7,7 @@ import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
-from bananas.spaces._base import Arch, Space, TabularSpace
+from bananas.spaces._base import Arch, Space, TabularSpace, values_of
 from bananas.spaces.cell import Cell, CellSpace, NB101Space
 from bananas.spaces.nb201 import NB201Space
 from bananas.spaces.nb201_table import NB201TableSpace, nb201_space
@@ -46,6 +46,7 @@ __all__ = [
     "TabularSpace",
     "get_space",
     "get_tabular_space",
+    "values_of",
 ]
 
 

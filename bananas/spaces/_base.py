@@ -7,6 +7,8 @@ same network count as one architecture.
 
 from __future__ import annotations
 
+import itertools
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -178,3 +180,39 @@ class TabularSpace(Space):
     @abstractmethod
     def best(self) -> dict[str, float]:
         """Return the table's best validation and best test accuracy (percent)."""
+
+    @property
+    def table_id(self) -> tuple[type, str]:
+        """Which table this is: spaces of one ``table_id`` hold the same architectures and rows."""
+        return type(self), json.dumps(self.describe(), sort_keys=True)
+
+    def all_archs(self) -> dict[Hashable, Arch]:
+        """Return every architecture of the table by its canonical key (listed once per process)."""
+        listed = self.table_id
+        if listed not in _ALL_ARCHS:
+            by_key: dict[Hashable, Arch] = {}
+            for arch in map(self.from_params, _grid(self.distributions())):
+                if self.is_valid(arch):
+                    by_key.setdefault(self.key(arch), arch)
+            _ALL_ARCHS[listed] = by_key
+        return _ALL_ARCHS[listed]
+
+
+_ALL_ARCHS: dict[tuple[type, str], dict[Hashable, Arch]] = {}  # by table_id
+
+
+def _grid(dists: dict[str, optuna.distributions.BaseDistribution]) -> Iterable[dict[str, Any]]:
+    """Every combination of the values of categorical and integer params."""
+    values = [values_of(d) or [] for d in dists.values()]
+    return (dict(zip(dists, combo, strict=True)) for combo in itertools.product(*values))
+
+
+def values_of(dist: optuna.distributions.BaseDistribution) -> list[Any] | None:
+    """The values of a categorical or (not log-scaled) integer param; None for any other."""
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    if isinstance(dist, IntDistribution) and not dist.log:
+        return list(range(dist.low, dist.high + 1, dist.step))
+    return None

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
-from bananas.spaces._base import Space
+from bananas.spaces._base import Space, values_of
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -210,8 +210,7 @@ class CellSpace(Space):
         params = self.to_params(arch)
         out = []
         for name, dist in self.distributions().items():
-            values = dist.choices if hasattr(dist, "choices") else range(dist.low, dist.high + 1)  # type: ignore[attr-defined]
-            out += [self.from_params({**params, name: v}) for v in values if v != params[name]]
+            out += [self.from_params({**params, name: v}) for v in values_of(dist) or [] if v != params[name]]
         return [c for c in self.unique(out, exclude=[self.key(arch)]) if self.is_valid(c)]
 
     # -- networks -------------------------------------------------------------------

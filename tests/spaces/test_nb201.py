@@ -138,3 +138,10 @@ def test_parameters_and_flops_are_known_without_building_the_network():
         assert network_costs(ops, 100) == counted
         assert table.known_metrics(ops) == {"params_m": counted[0] / 1e6, "flops_m": counted[1] / 1e6}
     assert set(table.known_metric_names) <= set(table.lookup(ops))
+
+
+def test_the_table_lists_every_architecture_once(nb201):
+    listed = nb201.all_archs()
+    assert len(listed) == len(nb201.all_keys()) == 4930 and set(listed) == set(nb201.all_keys())
+    assert all(nb201.key(arch) == key for key, arch in listed.items())
+    assert nb201.all_archs() is listed  # listed once per process
