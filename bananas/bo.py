@@ -4,12 +4,15 @@ Given what has been evaluated (``History``), ``BananasStep.propose`` returns
 the next architecture to evaluate:
 
 1. Until ``n_startup`` architectures are evaluated: the next of the initial
-   design not yet tried, else a random untried architecture.
+   design not yet tried, else a random untried architecture (with a transfer
+   prior that the observations agree with: the prior's favourite of random
+   untried ones, ``bananas.transfer``).
 2. Once ``batch_size`` new results arrived since the last fit (or at the
    first): **fit** the predictor on the encoded architectures and their values,
    and build the **candidate pool**: mutations of the best so far plus random
    architectures (``whole_space``: on a table's space with one objective,
-   every architecture of the table), minus everything tried or running.
+   every architecture of the table), minus everything tried or running. A
+   transfer prior's score is one more input, weighted by its agreement.
 3. **Pick** the pool's best candidate by the acquisition, with everything the
    model has not seen as pending (running architectures, and those evaluated
    since the fit). In one process the picks of one fit are the acquisition's
@@ -31,6 +34,7 @@ a ``History`` and the returned ``Proposal`` back into a trial.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -42,10 +46,11 @@ import bananas.pareto as pareto
 from bananas.acquisition import Acquisition, Selection
 from bananas.encodings import Encoder
 from bananas.history import History, Proposal
-from bananas.pareto import JointPredictor, baseline_rows, select_joint
+from bananas.pareto import JointPredictor, as_rows, baseline_rows, select_joint
 from bananas.pool import candidate_pool, random_unseen
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space, TabularSpace
+from bananas.transfer import PRIOR_CANDIDATES, prior_weight, with_score
 
 
 @dataclass
@@ -66,6 +71,7 @@ class Fit:
     Y: np.ndarray | None = None  # several outcomes: the observed ones (o x (m + k))
     m: int = 1  # objectives among them
     baseline: list[Arch] = field(default_factory=list)  # and the architectures improvement is measured against
+    prior_weight: float = 0.0  # the transfer prior's column weight in this fit
 
 
 class BananasStep:
@@ -83,6 +89,9 @@ class BananasStep:
         whole_space: on a space that lists its every architecture (a table's: NAS-Bench-Graph's
             26,206, NB-201's 4,930) and one objective, the pool is every untried architecture instead
             of the mutation pool (``pool_kwargs``); better on arxiv, worse on cora (docs/benchmarks.md).
+        prior: another dataset's score of architectures (``bananas.transfer.PriorScore``), used as far as
+            the observations agree with it (``bananas.transfer.prior_weight``): start picks and one more
+            input of the predictor.
     """
 
     def __init__(
@@ -99,6 +108,7 @@ class BananasStep:
         initial_design: Sequence[Arch] = (),
         mo_acquisition: str = pareto.DEFAULT_MO_ACQUISITION,
         whole_space: bool = False,
+        prior: Callable[[Sequence[Arch]], np.ndarray] | None = None,
     ) -> None:
         if n_startup < 1 or batch_size < 1:
             raise ValueError("n_startup_trials and batch_size must be at least 1")
@@ -118,6 +128,7 @@ class BananasStep:
         self.mo_acquisition = mo_acquisition
         self.fit: Fit | None = None
         self.whole_space = whole_space
+        self.prior = prior
         self._listed: tuple[list[Hashable], list[Arch], np.ndarray] | None = None  # keys, archs, encodings
 
     def propose(
@@ -127,6 +138,8 @@ class BananasStep:
         (other workers may have claimed candidates while the model fit)."""
         space = self.space
         if len(history.archs) < self.n_startup:
+            if (weight := self._prior_weight(history)) > 0:
+                return Proposal(self._prior_favourite(history, rng), {"iteration": 0, "prior_weight": weight})
             untried = [a for a in self.initial_design if space.key(a) not in history.seen]
             return Proposal(untried[0] if untried else random_unseen(space, history.seen, rng), {"iteration": 0})
         fitted = None
@@ -156,16 +169,20 @@ class BananasStep:
             pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
             keys = [self.space.key(a) for a in pool]
             X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
+        weight = self._prior_weight(history)
+        if self.prior is not None and pool:
+            X_pool = with_score(X_pool, self.prior(pool), weight)
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
         Y = history.outcomes() if history.joint else None
         baseline = []
         if self.acquisition.uses_model and pool:
             seed = int(rng.integers(2**31))
-            X = self.encoder.transform(history.archs)
+            X = self.features(history.archs, weight)
             if Y is not None:
                 make = lambda j: get_predictor(self.predictor, seed=seed + j, **self.predictor_options)  # noqa: E731
-                model = JointPredictor(self.encoder, make, Y.shape[1], history.exact).fit(X, Y)
+                encode = functools.partial(self.features, weight=weight)
+                model = JointPredictor(encode, make, Y.shape[1], history.exact).fit(X, Y)
                 baseline = [history.archs[i] for i in baseline_rows(Y, m)]
             else:
                 model = get_predictor(self.predictor, seed=seed, **self.predictor_options)
@@ -191,7 +208,27 @@ class BananasStep:
             Y=Y,
             m=m,
             baseline=baseline,
+            prior_weight=weight,
         )
+
+    def features(self, archs: Sequence[Arch], weight: float = 0.0) -> np.ndarray:
+        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding, and with a transfer prior its
+        score times ``weight`` as the last column."""
+        X = self.encoder.transform(archs)
+        return with_score(X, self.prior(archs), weight) if self.prior is not None else X
+
+    def _prior_weight(self, history: History) -> float:
+        """The transfer prior's weight on what ``history`` observed (0 without a prior)."""
+        if self.prior is None or not history.archs:
+            return 0.0
+        return prior_weight(self.prior(history.archs), as_rows(history.values)[:, 0])
+
+    def _prior_favourite(self, history: History, rng: np.random.Generator) -> Arch:
+        """The architecture the transfer prior scores highest of ``PRIOR_CANDIDATES`` random untried ones."""
+        assert self.prior is not None
+        space = self.space
+        archs = space.unique((space.sample(rng) for _ in range(PRIOR_CANDIDATES)), exclude=history.seen)
+        return archs[int(np.argmax(self.prior(archs)))] if archs else random_unseen(space, history.seen, rng)
 
     def _untried(self, seen: set[Hashable]) -> tuple[list[Arch], list[Hashable], np.ndarray]:
         """Every architecture of the space's table not in ``seen``, its key and encoding (encoded once)."""
@@ -239,7 +276,7 @@ class BananasStep:
             else:
                 pending_members = None
                 if pending and fit.model is not None and self.acquisition.reads_pending:
-                    pending_members = fit.model.predict(self.encoder.transform(pending))
+                    pending_members = fit.model.predict(self.features(pending, fit.prior_weight))
                 members = fit.members[:, rows] if fit.members is not None else None
                 sel = self.acquisition.choose(
                     members, len(rows), 1, best_f=fit.best_f, pending=pending_members, rng=rng
@@ -247,6 +284,8 @@ class BananasStep:
             row = rows[sel.indices[0]]
             values = (sel.mean[0], sel.std[0], sel.value[0])
         attrs: dict[str, Any] = {"iteration": fit.iteration}
+        if self.prior is not None:
+            attrs["prior_weight"] = fit.prior_weight
         for name, value in zip(("pred_mean", "pred_std", "acq_value"), values, strict=True):
             if np.isfinite(value):
                 attrs[name] = float(value)

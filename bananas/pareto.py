@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from bananas.acquisition import Selection
-from bananas.encodings import Encoder
 from bananas.predictors import Predictor
 from bananas.spaces import Arch
 
@@ -89,12 +88,17 @@ class JointPredictor:
     The outcomes that cost an evaluation are predicted: by one ensemble with an output per outcome when
     the predictor has ``multi_output`` (the MLP ensemble), else one predictor each. Outcomes in ``exact``
     (index to a function of the architecture) are computed: every member gives the exact value.
+    ``encode`` gives the predictors' ``n x d`` inputs of architectures (the BANANAS step's features).
     """
 
     def __init__(
-        self, encoder: Encoder, make: Callable[[int], Predictor], n: int, exact: dict[int, Callable[[Arch], float]]
+        self,
+        encode: Callable[[Sequence[Arch]], np.ndarray],
+        make: Callable[[int], Predictor],
+        n: int,
+        exact: dict[int, Callable[[Arch], float]],
     ) -> None:
-        self.encoder = encoder
+        self.encode = encode
         self.exact = exact
         self.n = n
         predicted = [j for j in range(n) if j not in exact]
@@ -111,7 +115,7 @@ class JointPredictor:
 
     def predict(self, archs: Sequence[Arch], X: np.ndarray | None = None) -> np.ndarray:
         """The members' predictions of ``archs`` (``X``: their features, if already encoded)."""
-        X = self.encoder.transform(list(archs)) if X is None else X
+        X = self.encode(list(archs)) if X is None else X
         out: np.ndarray | None = None
         for columns, predictor in self.members.items():
             predicted = predictor.predict(X)

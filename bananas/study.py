@@ -7,7 +7,6 @@ that knows only the study's name can join it; a study made for another search is
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from typing import Any
@@ -16,11 +15,11 @@ import optuna
 
 from bananas._version import __version__
 from bananas.evaluators import Evaluator
-from bananas.methods import DEFAULT_METHOD, make_sampler, method_options
+from bananas.methods import BANANAS_OPTIONS, DEFAULT_METHOD, make_sampler, method_options
 from bananas.objectives import OBJECTIVE, Constraints, direction, parse_objectives
 from bananas.spaces import Space, TabularSpace
 from bananas.trials import CONFIG, IDENTITY
-from bananas.warmstart import TRANSFER_SHARE, WarmStart
+from bananas.warmstart import WarmStart
 
 PRUNERS = {"median": lambda: optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)}
 
@@ -136,9 +135,12 @@ def prepare_study(
         )
     sampler_options = method_options(method, sampler_options)
     if warm_start is not None and warm_start.transfers_to(space):
-        n_init = sampler_options.get("n_startup_trials", 10)
-        n_prior = math.ceil(TRANSFER_SHARE * n_init)
-        sampler_options["initial_design"] = warm_start.initial_design(space, n_prior)
+        if method not in BANANAS_OPTIONS:
+            raise ValueError(
+                f"a warm start from another dataset ({warm_start.dataset}) is a prior for BANANAS's model, which "
+                f"--method {method} has not; use --method bananas, or a warm start from {space.dataset}"
+            )
+        sampler_options["transfer"] = warm_start.transfer_pairs(space)
     config = {**space.describe(), "method": method, "seed": seed, "budget": budget, "sampler_options": sampler_options}
     config |= {"objectives": objectives, "constraints": constraints.describe()}
     config["evaluator"] = evaluator.describe()

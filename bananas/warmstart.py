@@ -16,10 +16,6 @@ from bananas.objectives import OBJECTIVE
 from bananas.spaces import Space
 from bananas.trials import CONFIG, WARM_START, is_warm_start
 
-# Share of the initial design taken from another dataset's best (the rest stays random):
-# all-prior designs were too alike for the model to learn from (citeseer -> cora, 30 seeds).
-TRANSFER_SHARE = 0.5
-
 
 @dataclass
 class WarmStart:
@@ -28,9 +24,10 @@ class WarmStart:
     Same space and dataset: the prior COMPLETE evaluations are added to the
     study once, as trials with user attr ``warm_start`` (the source); they are
     observations, never evaluated again, and not counted in the budget.
-    Another dataset of the same space (transfer): the best prior architectures
-    make up ``TRANSFER_SHARE`` of the initial design, the rest is random; the
-    prior values are never observations of the new task.
+    Another dataset of the same space (transfer): the prior evaluations become
+    BANANAS's transfer prior (``transfer_pairs``, ``bananas.transfer``), used as
+    far as the new task's own observations agree with them; they are never
+    observations of the new task.
     """
 
     source: str
@@ -47,11 +44,24 @@ class WarmStart:
             raise ValueError(f"warm start {self.source!r} is of space {self.space!r}, not {space.name!r}")
         return self.dataset != space.dataset
 
-    def initial_design(self, space: Space, n: int) -> list[str]:
-        """Return the ids of the ``n`` best distinct prior architectures, best first."""
-        done = sorted((r for r in self.records if r["state"] == "COMPLETE"), key=lambda r: -r["value"])
-        archs = space.unique(space.from_string(r["arch"]) for r in done)
-        return [space.to_string(a) for a in archs[:n]]
+    def transfer_pairs(self, space: Space) -> list[tuple[str, float]]:
+        """Return ``(architecture id, value)`` of the prior COMPLETE evaluations that are architectures of
+        ``space`` (another dataset may have other operations); ValueError if fewer than 2 are."""
+        pairs = []
+        for r in self.records:
+            if r["state"] == "COMPLETE":
+                try:
+                    arch = space.from_string(r["arch"])
+                except ValueError:
+                    continue
+                if space.is_valid(arch):
+                    pairs.append((space.to_string(arch), float(r["value"])))
+        if len(pairs) < 2:
+            raise ValueError(
+                f"warm start {self.source!r} has {len(pairs)} completed evaluations of architectures of "
+                f"{space.name} {space.dataset}; transfer needs at least 2"
+            )
+        return pairs
 
     def add_observations(self, study: optuna.Study, space: Space) -> None:
         """Add the prior COMPLETE evaluations to ``study`` (once per source)."""

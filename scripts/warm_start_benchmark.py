@@ -1,14 +1,15 @@
 """Warm start vs cold start of BANANAS, from the search logs of a finished ``bananas benchmark``.
 
-bananas benchmark --dataset citeseer --methods bananas --out benchmark-out/citeseer   # and cora
-python scripts/warm_start_benchmark.py --results benchmark-out --source citeseer --target cora
+bananas benchmark --dataset cora --methods bananas --out benchmark-out/cora   # and citeseer
+python scripts/warm_start_benchmark.py --results benchmark-out --source cora --target citeseer
 python scripts/warm_start_benchmark.py --results benchmark-out --source cora --target cora --prior-queries 50
 
 Priors are the benchmark's own BANANAS search logs: the first ``--prior-queries``
-queries of seed ``s`` on ``--source`` (another dataset: transfer), or of seed
-``s + 1`` on ``--target`` itself (same dataset). Prints mean ± s.e. of the
-validation regret of the warm runs after each of their own queries, beside the
-cold runs of ``RESULTS/TARGET/results.json``.
+queries of seed ``s`` on ``--source`` (another dataset: transfer, ``bananas.transfer``),
+or of seed ``s + 1`` on ``--target`` itself (same dataset). Prints mean ± s.e. of the
+validation regret of the warm runs after their own queries, beside the cold runs of
+``RESULTS/TARGET/results.json`` (same seeds), the paired difference, and how many
+warm runs made exactly the cold run's queries (a transfer prior that never agreed).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def run_warm(
 
 def warm_and_cold(
     results_dir: str, space_name: str, source: str, target: str, *, prior_queries: int, budget: int
-) -> dict[str, np.ndarray]:
-    """Return the validation-regret curves (``seeds x budget``) of the warm runs and of the cold ones."""
+) -> dict[str, dict[str, np.ndarray]]:
+    """Return the regret curves (``seeds x queries``) of the warm runs and of the cold ones: ``valid`` and
+    ``test`` (of the best-by-validation architecture), e.g. ``curves["warm"]["valid"]``."""
     base = Path(results_dir)
     cold = json.loads((base / target / "results.json").read_text())
     prior = json.loads((base / source / "results.json").read_text())
@@ -85,8 +87,12 @@ def warm_and_cold(
         warm_runs = list(pool.map(run_warm, *zip(*jobs, strict=True)))
     best = cold["table_best"]
     # The regret counts the warm observations when they are of the target (same dataset).
-    warm = np.array([regret_curves(q, best)["valid"][len(q) - budget :] for q in warm_runs])
-    return {"warm": warm, "cold": np.array([regret_curves(r["queries"], best)["valid"] for r in cold_runs])}
+    warm = [{k: c[len(q) - budget :] for k, c in regret_curves(q, best).items()} for q in warm_runs]
+    cold_curves = [regret_curves(r["queries"], best) for r in cold_runs]
+    return {
+        name: {k: np.array([c[k] for c in curves]) for k in ("valid", "test")}
+        for name, curves in (("warm", warm), ("cold", cold_curves))
+    }
 
 
 def main() -> None:
@@ -96,26 +102,35 @@ def main() -> None:
     parser.add_argument("--source", required=True)
     parser.add_argument("--target", required=True)
     parser.add_argument("--prior-queries", type=int, default=150, help="prior evaluations used (default: 150)")
-    parser.add_argument("--budget", type=int, default=50, help="new queries of the warm run (default: 50)")
+    parser.add_argument("--budget", type=int, default=100, help="new queries of the warm run (default: 100)")
     parser.add_argument("--checkpoints", default="25,50,100", help="query counts to report")
     args = parser.parse_args()
     curves = warm_and_cold(
         args.results, args.space, args.source, args.target, prior_queries=args.prior_queries, budget=args.budget
     )
     kind = "same dataset" if args.source == args.target else "transfer"
-    print(
-        f"{args.source} -> {args.target} ({kind}, {args.prior_queries} prior evaluations), validation regret "
-        f"(pp), mean ± s.e. over {len(curves['cold'])} seeds"
-    )
-    for k in map(int, args.checkpoints.split(",")):
-        cells = []
-        for name in ("warm", "cold"):
-            c = curves[name]
-            if k <= c.shape[1]:
-                col = c[:, k - 1]
-                se = col.std(ddof=1) / np.sqrt(len(col)) if len(col) > 1 else 0.0
-                cells.append(f"{name} {col.mean():.3f} ± {se:.3f}")
-        print(f"  after {k:3d} queries: " + "   ".join(cells))
+    for regret in ("valid", "test"):
+        warm, cold = curves["warm"][regret], curves["cold"][regret]
+        what = "validation regret" if regret == "valid" else "test regret of the best-by-validation architecture"
+        print(
+            f"{args.source} -> {args.target} ({kind}, up to {args.prior_queries} prior evaluations), {what} "
+            f"(pp), mean ± s.e. over {len(cold)} seeds"
+        )
+        for k in map(int, args.checkpoints.split(",")):
+            if k <= min(warm.shape[1], cold.shape[1]):
+                cells = [f"{name} {_mean_se(c[:, k - 1])}" for name, c in (("warm", warm), ("cold", cold))]
+                paired = _mean_se(warm[:, k - 1] - cold[:, k - 1], "+")
+                print(f"  after {k:3d} queries: " + "   ".join(cells) + f"   paired {paired}")
+    if args.source != args.target:
+        warm, cold = curves["warm"]["valid"], curves["cold"]["valid"]
+        n = min(warm.shape[1], cold.shape[1])
+        same = sum(np.array_equal(w[:n], c[:n]) for w, c in zip(warm, cold, strict=True))
+        print(f"  warm runs whose regret curve is the cold run's: {same} of {len(cold)}")
+
+
+def _mean_se(a: np.ndarray, sign: str = "") -> str:
+    se = a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else 0.0
+    return f"{a.mean():{sign}.3f} ± {se:.3f}"
 
 
 if __name__ == "__main__":

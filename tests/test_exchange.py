@@ -7,7 +7,6 @@ from optuna.trial import TrialState
 from bananas.evaluators import TabularEvaluator
 from bananas.exchange import LogError, export_study, read_log, records_to_trials
 from bananas.search import run_search
-from bananas.spaces import NBGraphSpace
 from bananas.trials import n_complete
 from bananas.warmstart import WarmStart, load_warm_start
 from tests.test_search import FlakyEvaluator
@@ -66,28 +65,6 @@ def test_same_dataset_warm_start_adds_observations_outside_the_budget(cora, tmp_
     assert len(warm) == 15 and len(own) == 12 and n_complete(study) == 12
     assert own[0].user_attrs["iteration"] >= 1  # 15 observations: the model starts at once
     assert not {t.user_attrs["arch"] for t in own} & {t.user_attrs["arch"] for t in warm}
-
-
-def test_transfer_evaluates_the_best_prior_architectures_first(cora, tmp_path):
-    citeseer = NBGraphSpace("citeseer")
-    storage = f"sqlite:///{tmp_path}/p.db"
-    run_search(
-        citeseer, TabularEvaluator(citeseer), method="random", budget=20, seed=2, storage=storage, study_name="prior"
-    )
-    warm = load_warm_start(storage, "prior")
-    best_prior = warm.initial_design(cora, 3)
-    study = run_search(
-        cora,
-        TabularEvaluator(cora),
-        budget=8,
-        seed=0,
-        warm_start=warm,
-        sampler_options={"n_startup_trials": 5, "batch_size": 3},
-    )
-    assert [t.user_attrs["arch"] for t in study.trials[:3]] == best_prior  # half of the 5 initial
-    assert len(study.trials) == 8 and not any("warm_start" in t.user_attrs for t in study.trials)
-    values = [r["value"] for r in warm.records]
-    assert max(values) == pytest.approx(citeseer.lookup(citeseer.from_string(best_prior[0]))["valid_acc"])
 
 
 def test_warm_start_of_another_space_or_empty_is_refused(cora):

@@ -36,7 +36,7 @@ class _Rows:
 
 def _joint(X, Y, exact=None):
     make = lambda j: get_predictor("mlp", seed=j, n_members=5)  # noqa: E731
-    return JointPredictor(_Rows(), make, Y.shape[1], exact or {}).fit(X, Y)
+    return JointPredictor(_Rows().transform, make, Y.shape[1], exact or {}).fit(X, Y)
 
 
 def test_the_hypervolume_pick_extends_the_front_and_respects_pending():

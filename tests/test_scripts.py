@@ -44,6 +44,21 @@ def test_warm_start_benchmark(results):
     assert "same dataset" in out and "after  12 queries: warm" in out
 
 
+def test_transfer_benchmark(results):
+    _run(
+        "benchmark.py",
+        *("--dataset", "citeseer", "--methods", "bananas", "--seeds", "2", "--budget", "12"),
+        *("--n-init", "4", "--batch-size", "4", "--workers", "2", "--out", str(results / "citeseer")),
+    )
+    out = _run(
+        "warm_start_benchmark.py",
+        *("--results", str(results), "--source", "citeseer", "--target", "cora"),
+        *("--budget", "12", "--checkpoints", "6,12"),
+    )
+    assert "(transfer, up to 150 prior evaluations)" in out and "after  12 queries: warm" in out and "paired" in out
+    assert "warm runs whose regret curve is the cold run's:" in out
+
+
 def test_bo_timing():
     out = _run("bo_timing.py", "--observations", "20", "30", "--n-random", "40", "--batch-size", "3", "--repeats", "1")
     assert "20 observations" in out and "30 observations" in out and "s per iteration of 3 picks" in out

@@ -214,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--warm-start",
         metavar="SOURCE",
         help="prior evaluations: a JSONL log from 'bananas export', or a storage URL (with --warm-start-study). "
-        "Same dataset: they are observations; another dataset: the best of them are evaluated first",
+        "Same dataset: they are observations; another dataset: a prior that BANANAS uses as far as this "
+        "search's evaluations agree with it",
     )
     p.add_argument("--warm-start-study", metavar="NAME", help="study name in the --warm-start storage")
     p.add_argument("--skip-malformed", action="store_true", help="skip malformed lines of a --warm-start log")

@@ -53,6 +53,8 @@ def print_summary(study: Any, space: Any, storage_url: str) -> None:
     )
     if constraints:
         print(f"constraints {', '.join(constraints)}")
+    if transfer := config.get("sampler_options", {}).get("transfer"):
+        _print_transfer(study, len(transfer))
     if study._is_multi_objective():
         _print_pareto_set(study)
     best = _best_feasible(study)
@@ -61,6 +63,19 @@ def print_summary(study: Any, space: Any, storage_url: str) -> None:
     else:
         _print_best(best, space, constrained=bool(constraints))
     print(f"dashboard  optuna-dashboard {storage_url}   (pip install optuna-dashboard)")
+
+
+def _print_transfer(study: Any, n_prior: int) -> None:
+    """How much the transfer prior was used: the weight of its column at the last fit (0: not used)."""
+    from bananas.trials import n_complete
+
+    weights = [t.user_attrs["prior_weight"] for t in study.trials if "prior_weight" in t.user_attrs]
+    used = sum(w > 0 for w in weights)
+    last = f"{weights[-1]:.2f}" if weights else "none yet"
+    print(
+        f"transfer   {n_prior} prior evaluations of another dataset: used in {used} of {n_complete(study)} "
+        f"proposals; weight at the last fit {last} (0: no agreement beyond chance)"
+    )
 
 
 def _best_feasible(study: Any) -> Any:

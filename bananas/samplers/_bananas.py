@@ -17,6 +17,7 @@ from bananas.predictors import DEFAULT_PREDICTOR
 from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space, TabularSpace
 from bananas.spaces.params import ParamSpace
+from bananas.transfer import PriorScore
 
 FIDELITY_START = 20  # with a fidelity, the random start is the best of 20 random architectures per start slot
 
@@ -53,8 +54,11 @@ class BananasSampler(SpaceSampler):
         whole_space: on a space whose table lists every architecture (``TabularSpace``) and one
             objective, every untried architecture is a candidate instead of the mutation pool
             (``bananas search --whole-space``).
-        initial_design: architecture ids (``space.to_string``) evaluated first in the
-            random start, e.g. the best of a search on another dataset (transfer).
+        initial_design: architecture ids (``space.to_string``) evaluated first in the random start.
+        transfer: ``(architecture id, value)`` pairs evaluated on another dataset of the space (a prior
+            search; ``bananas search --warm-start`` of another dataset): a predictor fit on them scores
+            every architecture, and the search uses that score as far as its own observations agree with it
+            (``bananas.transfer``). Needs a ``space``.
         mo_acquisition: the acquisition with several objectives: ``"parego"`` (BoTorch's qLogNParEGO,
             a random Chebyshev scalarization per pick; the default) or ``"nehvi"`` (qLogNEHVI).
         constraints_func: a completed trial in, one value per constraint out (at most 0: it holds), as
@@ -87,8 +91,11 @@ class BananasSampler(SpaceSampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         fidelity: Callable[[Any], float] | None = None,
         whole_space: bool = False,
+        transfer: Sequence[tuple[str, float]] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed, constraints_func=constraints_func)
+        if transfer and space is None:
+            raise ValueError("transfer needs the space the prior search was on: BananasSampler(space=...)")
         self._encoding = encoding
         self._fidelity = fidelity
         self._options: dict[str, Any] = {
@@ -102,6 +109,8 @@ class BananasSampler(SpaceSampler):
         }
         self._acquisition = get_acquisition(acquisition)
         self._initial_design = initial_design or []
+        self._transfer = [(str(a), float(v)) for a, v in transfer or ()]
+        self._prior_seed = seed or 0  # the prior's own fit leaves the search's generator alone
         self._step: BananasStep | None = None
         self._step_for(space or ParamSpace({}))  # a bad option fails here, not at the first proposal
 
@@ -110,14 +119,24 @@ class BananasSampler(SpaceSampler):
         inferred search space changes."""
         step = self._step
         if step is None or (step.space is not space and step.space.distributions() != space.distributions()):
+            encoder = self._encoder(space)
             step = self._step = BananasStep(
                 space,
-                self._encoder(space),
+                encoder,
                 self._acquisition,
                 initial_design=[space.from_string(a) for a in self._initial_design],
+                prior=self._prior(space, encoder),
                 **self._options,
             )
         return step
+
+    def _prior(self, space: Space, encoder: Encoder) -> PriorScore | None:
+        """The transfer prior's score over ``space`` (None without ``transfer``)."""
+        if not self._transfer:
+            return None
+        archs = [space.from_string(a) for a, _ in self._transfer]
+        values = [v for _, v in self._transfer]
+        return PriorScore(space, encoder, archs, values, seed=self._prior_seed, predictor=self._options["predictor"])
 
     def _encoder(self, space: Space) -> Encoder:
         """The encoding of ``space``, with the fidelity's number as one more feature when there is one."""
