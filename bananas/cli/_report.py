@@ -69,7 +69,7 @@ def _print_transfer(study: Any, n_prior: int) -> None:
     """How much the transfer prior was used: the weight of its column at the last fit (0: not used)."""
     from bananas.trials import n_complete
 
-    weights = [t.user_attrs["prior_weight"] for t in study.trials if "prior_weight" in t.user_attrs]
+    weights = [t.user_attrs["prior_weight"] for t in study.get_trials(deepcopy=False) if "prior_weight" in t.user_attrs]
     used = sum(w > 0 for w in weights)
     last = f"{weights[-1]:.2f}" if weights else "none yet"
     print(
