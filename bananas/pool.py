@@ -28,9 +28,8 @@ def candidate_pool(
     """
     cands: list[Any] = []
     for parent in best_first[:n_parents]:
-        near = space.neighbors(parent)  # listed once: each two-edit mutation starts from one of them
-        cands.extend(near)
-        cands.extend(space.mutate(near[rng.integers(len(near))], rng) if near else parent for _ in range(n_mutations))
+        cands.extend(space.neighbors(parent))
+        cands.extend(space.mutate(parent, rng, edits=2) for _ in range(n_mutations))
     cands.extend(space.sample(rng) for _ in range(n_random))
     return space.unique(cands, exclude=exclude)
 
