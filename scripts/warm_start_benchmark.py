@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.regret import regret_curves
+from bananas.regret import describe, regret_curves
 
 
 def log_records(space_name: str, dataset: str, queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,9 +109,8 @@ def main() -> None:
         args.results, args.space, args.source, args.target, prior_queries=args.prior_queries, budget=args.budget
     )
     kind = "same dataset" if args.source == args.target else "transfer"
-    for regret in ("valid", "test"):
+    for regret, what in describe(["valid_acc"], []).items():  # the benchmark's own titles
         warm, cold = curves["warm"][regret], curves["cold"][regret]
-        what = "validation regret" if regret == "valid" else "test regret of the best-by-validation architecture"
         print(
             f"{args.source} -> {args.target} ({kind}, up to {args.prior_queries} prior evaluations), {what} "
             f"(pp), mean ± s.e. over {len(cold)} seeds"
