@@ -67,6 +67,25 @@ def arch_of(trial: FrozenTrial, space: Space) -> Arch | None:
     return space.from_params(trial_params(trial)) if has_arch(trial, space) else None
 
 
+class FinishedArchs:
+    """``arch_of``, remembered for the finished trials of one study (they no longer change): a worker reads
+    a history of thousands of trials at every proposal and at every claim, and turning each trial back
+    into an architecture is most of that read (about 75 ms of 2,000 trials on every claim)."""
+
+    def __init__(self) -> None:
+        self._archs: dict[int, Arch | None] = {}
+        self._of: tuple[Any, ...] | None = None
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial, space: Space) -> Arch | None:
+        if not trial.state.is_finished():
+            return arch_of(trial, space)
+        if self._of != (study._storage, study._study_id, space):
+            self._archs, self._of = {}, (study._storage, study._study_id, space)
+        if trial._trial_id not in self._archs:
+            self._archs[trial._trial_id] = arch_of(trial, space)
+        return self._archs[trial._trial_id]
+
+
 def is_warm_start(trial: FrozenTrial) -> bool:
     """Whether the trial is an observation from an earlier search, not an evaluation of this one."""
     return WARM_START in trial.user_attrs

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import optuna
 import pytest
 import sqlalchemy.exc
@@ -286,3 +287,16 @@ def test_workers_on_a_multi_objective_constrained_study_record_every_objective_a
     done = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert all(t.values == [t.user_attrs["valid_acc"], t.user_attrs["latency"]] for t in done)
     assert all(list(t.system_attrs["constraints"]) == [t.user_attrs["params_m"] - 1.2] for t in done)
+
+
+def test_a_claim_is_checked_against_the_trials_of_its_own_study(cora):
+    from bananas.search import run_search
+
+    for seed in (0, 1):  # two in-memory studies in one process: the same trial ids, other architectures
+        study = run_search(cora, TabularEvaluator(cora), method="random", budget=5, seed=seed)
+        trial = study.ask()
+        held = [cora.from_string(t.user_attrs["arch"]) for t in study.trials[:5]]
+        assert [duplicate_of(study, trial, cora, arch) for arch in held] == [0, 1, 2, 3, 4]
+        keys = {cora.key(a) for a in held}
+        free = next(a for a in (cora.sample(np.random.default_rng(i)) for i in range(50)) if cora.key(a) not in keys)
+        assert duplicate_of(study, trial, cora, free) is None

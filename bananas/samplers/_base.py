@@ -29,7 +29,7 @@ from bananas.history import History, Proposal
 from bananas.objectives import Constraint, Constraints
 from bananas.spaces import Arch, Space
 from bananas.spaces.params import ParamSpace
-from bananas.trials import arch_of, awaits_retry, failed_evaluation, has_arch
+from bananas.trials import FinishedArchs, arch_of, awaits_retry, failed_evaluation, has_arch
 
 
 class SpaceSampler(BaseSampler):
@@ -74,9 +74,7 @@ class SpaceSampler(BaseSampler):
         # architecture handed out counts as pending until its params reach the storage.
         self._lock = threading.Lock()
         self._handed_out: dict[int, Arch] = {}
-        # architectures of finished trials (they no longer change), for the study they were read from
-        self._finished: dict[int, Arch | None] = {}
-        self._finished_of: tuple[Any, int] | None = None
+        self._arch_of = FinishedArchs()  # a trial's architecture, remembered once it is finished
         self._warned = False  # about params outside the space, said once
 
     def reseed_rng(self) -> None:
@@ -153,7 +151,7 @@ class SpaceSampler(BaseSampler):
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
-            arch = self._arch_of(study, t, space)
+            arch = self._arch_of(study, t, space) if self._space is not None else arch_of(t, space)
             if self._space is None and arch is not None and not space.is_valid(arch):
                 continue  # the study's params from another range: not this search space's
             if arch is not None:
@@ -179,17 +177,6 @@ class SpaceSampler(BaseSampler):
         if names:
             history.violations = [tuple(v.get(k, 0.0) for k in names) for v in violations]  # none: feasible
         return history
-
-    def _arch_of(self, study: Study, t: FrozenTrial, space: Space) -> Arch | None:
-        """``arch_of``, remembered for the finished trials of a study on the sampler's own space: a
-        history of thousands of trials is read at every proposal."""
-        if self._space is None or not t.state.is_finished():
-            return arch_of(t, space)
-        if self._finished_of != (study._storage, study._study_id):
-            self._finished, self._finished_of = {}, (study._storage, study._study_id)
-        if t._trial_id not in self._finished:
-            self._finished[t._trial_id] = arch_of(t, space)
-        return self._finished[t._trial_id]
 
     def _exact(self, study: Study, space: Space, signs: list[float]) -> dict[int, Callable[[Arch], float]]:
         """The outcomes (objectives in the study's metric names, then constraints) that ``space`` knows

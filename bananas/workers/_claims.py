@@ -12,7 +12,7 @@ import optuna
 from optuna.trial import TrialState
 
 from bananas.spaces import Arch, Space
-from bananas.trials import arch_of, failed_evaluation, is_warm_start
+from bananas.trials import FinishedArchs, failed_evaluation, is_warm_start
 
 
 def surplus(study: optuna.Study, trial: optuna.Trial, budget: int) -> bool:
@@ -27,6 +27,9 @@ def surplus(study: optuna.Study, trial: optuna.Trial, budget: int) -> bool:
     return taken >= budget
 
 
+_ARCH_OF = FinishedArchs()  # this process's claims read every trial of the study each time
+
+
 def duplicate_of(study: optuna.Study, trial: optuna.Trial, space: Space, arch: Arch) -> int | None:
     """Return the number of another trial that holds (or held, or will evaluate) ``arch``, if any."""
     key = space.key(arch)
@@ -36,7 +39,7 @@ def duplicate_of(study: optuna.Study, trial: optuna.Trial, space: Space, arch: A
         live = t.state in (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING) or (
             t.state == TrialState.FAIL and failed_evaluation(t)
         )
-        other: Any = arch_of(t, space) if live else None
+        other: Any = _ARCH_OF(study, t, space) if live else None
         if other is not None and space.key(other) == key:
             return t.number
     return None
