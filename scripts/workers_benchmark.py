@@ -3,6 +3,7 @@
     python scripts/workers_benchmark.py wall --cost 2 --budget 100 --workers 1,4
     python scripts/workers_benchmark.py efficiency --seeds 30 --budget 150 --workers 4 --cost 0.05-0.3
     python scripts/workers_benchmark.py faults --budget 100 --workers 4 --cost 0.1-0.4
+    python scripts/workers_benchmark.py proposal --budget 2000
 
 Every run uses ``bananas worker`` processes on NAS-Bench-Graph cora, table lookups that sleep
 ``--cost`` seconds (``--simulated-cost``), and a throwaway PostgreSQL server on loopback
@@ -15,6 +16,9 @@ Every run uses ``bananas worker`` processes on NAS-Bench-Graph cora, table looku
 - faults: W workers; one SIGKILLed mid-evaluation and started again, another stopped
   with SIGTERM and started again, the database restarted; then completed, retried, lost,
   duplicated.
+- proposal: one worker's own cost on a big study, without other workers competing for the CPU: a
+  study filled with ``--budget`` random evaluations, then one ``bananas`` worker runs 30 more in
+  this process; its in-trial overhead without the model fit (history read, pick, claim, tell).
 """
 
 from __future__ import annotations
@@ -34,12 +38,15 @@ from optuna.trial import TrialState
 
 from bananas.benchmark import markdown_table, plot_regret, run_one, summarize
 from bananas.evaluators import TabularEvaluator
+from bananas.search import run_search
 from bananas.spaces import NBGraphSpace
 from bananas.storage import open_storage
 from bananas.study import prepare_study
 from bananas.testing import TemporaryPostgres, audit, kill_mid_evaluation
-from bananas.trials import n_complete
-from bananas.workers import WorkerOptions, spawn_workers
+from bananas.trials import CONFIG, n_complete
+from bananas.workers import WorkerOptions, run_worker, spawn_workers
+
+PROPOSALS = 30  # the proposal run: trials one worker adds to the filled study
 
 
 @contextmanager
@@ -159,6 +166,31 @@ def cmd_efficiency(args: argparse.Namespace, url: str) -> dict[str, Any]:
     return {**results, "summary": summary}
 
 
+def cmd_proposal(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    space = NBGraphSpace("cora")
+    storage = open_storage(url)
+    start = time.perf_counter()
+    study = run_search(
+        space, TabularEvaluator(space), method="random", budget=args.budget, storage=storage, study_name="proposal"
+    )
+    filled = time.perf_counter() - start
+    # the same study searched on by BANANAS from here (a worker reads the method from the study's config)
+    study.set_user_attr(CONFIG, {**study.user_attrs[CONFIG], "method": "bananas", "budget": args.budget + PROPOSALS})
+    first = len(study.trials)
+    run_worker(url, "proposal", seed=1)
+    late = [t for t in completed_in_order(study) if t.number >= first]
+    without_fit = [
+        (t.datetime_complete - t.datetime_start).total_seconds() - t.user_attrs.get("fit_seconds", 0.0) for t in late
+    ]
+    steady = without_fit[1:]  # the first trial of the worker also imports the model's libraries
+    print(
+        f"{args.budget} trials filled in {filled:.1f} s; one worker's next {len(late)}: in-trial overhead without "
+        f"the fit {np.mean(steady):.3f} s mean, {np.max(steady):.3f} s max (after its first, {without_fit[0]:.3f} s)",
+        flush=True,
+    )
+    return {"filled_s": filled, "overhead_without_fit_s": without_fit}
+
+
 def wait_for(condition: Any, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -215,7 +247,7 @@ def cmd_faults(args: argparse.Namespace, url: str, pg: TemporaryPostgres | None)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("wall", "efficiency", "faults"))
+    parser.add_argument("what", choices=("wall", "efficiency", "faults", "proposal"))
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")], default=[4])
     parser.add_argument("--cost", type=cost, default=2.0, help="seconds per evaluation, or LOW-HIGH")
@@ -229,6 +261,8 @@ def main() -> None:
             result = cmd_wall(args, url)
         elif args.what == "efficiency":
             result = cmd_efficiency(args, url)
+        elif args.what == "proposal":
+            result = cmd_proposal(args, url)
         else:
             result = cmd_faults(args, url, pg)
     out = Path(args.out)

@@ -1,5 +1,6 @@
 """Every script in scripts/ runs, with tiny arguments, and prints its figures."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,12 @@ def test_workers_benchmark(tmp_path):
     )
     assert "2 worker(s)" in out and "without the fit" in out and "0 duplicated" in out
     assert (tmp_path / "wall.json").exists()
+
+
+def test_workers_benchmark_proposal(tmp_path):
+    out = _run("workers_benchmark.py", "proposal", "--budget", "20", "--out", str(tmp_path))
+    assert "one worker's next 30" in out and "without the fit" in out
+    assert len(json.loads((tmp_path / "proposal.json").read_text())["overhead_without_fit_s"]) == 30
 
 
 def test_generic_benchmark(tmp_path):
