@@ -29,7 +29,7 @@ from bananas.history import History, Proposal
 from bananas.objectives import Constraint, Constraints
 from bananas.spaces import Arch, Space
 from bananas.spaces.params import ParamSpace
-from bananas.trials import FinishedArchs, arch_of, awaits_retry, failed_evaluation, has_arch
+from bananas.trials import FinishedArchs, awaits_retry, failed_evaluation, has_arch
 
 
 class SpaceSampler(BaseSampler):
@@ -151,7 +151,7 @@ class SpaceSampler(BaseSampler):
         for t in study._get_trials(deepcopy=False, use_cache=False):
             if t.number == trial.number:
                 continue
-            arch = self._arch_of(study, t, space) if self._space is not None else arch_of(t, space)
+            arch = self._arch_of(study, t, space)
             if self._space is None and arch is not None and not space.is_valid(arch):
                 continue  # the study's params from another range: not this search space's
             if arch is not None:
