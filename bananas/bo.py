@@ -4,15 +4,15 @@ Given what has been evaluated (``History``), ``BananasStep.propose`` returns
 the next architecture to evaluate:
 
 1. Until ``n_startup`` architectures are evaluated: the next of the initial
-   design not yet tried, else a random untried architecture (with a transfer
-   prior that the observations agree with: the prior's favourite of random
-   untried ones, ``bananas.transfer``).
+   design not yet tried, else a random untried architecture (with a prior that
+   the observations agree with, a transfer prior or a fidelity: the prior's
+   favourite of random untried ones, ``bananas.transfer``, ``bananas.fidelity``).
 2. Once ``batch_size`` new results arrived since the last fit (or at the
    first): **fit** the predictor on the encoded architectures and their values,
    and build the **candidate pool**: mutations of the best so far plus random
    architectures (``whole_space``: on a table's space with one objective,
    every architecture of the table), minus everything tried or running. A
-   transfer prior's score is one more input, weighted by its agreement.
+   prior's score is one more input, weighted by its agreement.
 3. **Pick** the pool's best candidate by the acquisition, with everything the
    model has not seen as pending (running architectures, and those evaluated
    since the fit). In one process the picks of one fit are the acquisition's
@@ -71,7 +71,7 @@ class Fit:
     Y: np.ndarray | None = None  # several outcomes: the observed ones (o x (m + k))
     m: int = 1  # objectives among them
     baseline: list[Arch] = field(default_factory=list)  # and the architectures improvement is measured against
-    prior_weight: float = 0.0  # the transfer prior's column weight in this fit
+    prior_weight: float = 0.0  # the prior's column weight in this fit
 
 
 class BananasStep:
@@ -89,9 +89,9 @@ class BananasStep:
         whole_space: on a space that lists its every architecture (a table's: NAS-Bench-Graph's
             26,206, NB-201's 4,930) and one objective, the pool is every untried architecture instead
             of the mutation pool (``pool_kwargs``); better on arxiv, worse on cora (docs/benchmarks.md).
-        prior: another dataset's score of architectures (``bananas.transfer.PriorScore``), used as far as
-            the observations agree with it (``bananas.transfer.prior_weight``): start picks and one more
-            input of the predictor.
+        prior: scores of architectures, another dataset's (``bananas.transfer.PriorScore``) or a
+            fidelity's (``bananas.fidelity``), used as far as the observations agree with them
+            (``bananas.transfer.prior_weight``): start picks and one more input of the predictor.
     """
 
     def __init__(
@@ -171,7 +171,7 @@ class BananasStep:
             X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
         weight = self._prior_weight(history)
         if self.prior is not None and pool:
-            X_pool = with_score(X_pool, self.prior(pool), weight)
+            X_pool = with_score(X_pool, self._prior_scores(pool, weight), weight)
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
         Y = history.outcomes() if history.joint else None
@@ -212,19 +212,24 @@ class BananasStep:
         )
 
     def features(self, archs: Sequence[Arch], weight: float = 0.0) -> np.ndarray:
-        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding, and with a transfer prior its
+        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding, and with a prior its
         score times ``weight`` as the last column."""
         X = self.encoder.transform(archs)
-        return with_score(X, self.prior(archs), weight) if self.prior is not None else X
+        return with_score(X, self._prior_scores(archs, weight), weight) if self.prior is not None else X
+
+    def _prior_scores(self, archs: Sequence[Arch], weight: float) -> np.ndarray:
+        """The prior's scores of ``archs``; zeros at weight 0 (a column the ensemble drops: no scoring cost)."""
+        assert self.prior is not None
+        return self.prior(archs) if weight > 0 else np.zeros(len(archs))
 
     def _prior_weight(self, history: History) -> float:
-        """The transfer prior's weight on what ``history`` observed (0 without a prior)."""
+        """The prior's weight on what ``history`` observed (0 without a prior)."""
         if self.prior is None or not history.archs:
             return 0.0
         return prior_weight(self.prior(history.archs), as_rows(history.values)[:, 0])
 
     def _prior_favourite(self, history: History, rng: np.random.Generator) -> Arch:
-        """The architecture the transfer prior scores highest of ``PRIOR_CANDIDATES`` random untried ones."""
+        """The architecture the prior scores highest of ``PRIOR_CANDIDATES`` random untried ones."""
         assert self.prior is not None
         space = self.space
         archs = space.unique((space.sample(rng) for _ in range(PRIOR_CANDIDATES)), exclude=history.seen)

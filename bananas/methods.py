@@ -23,13 +23,17 @@ def _bananas(
     fidelity, epochs = options.pop("fidelity", None), options.pop("supernet_epochs", None)
     if fidelity not in FIDELITIES:
         raise ValueError(f"unknown fidelity {fidelity!r}; choose one of {', '.join(map(str, FIDELITIES))}")
-    if fidelity == "supernet":
-        from bananas.fidelity import SupernetFidelity
+    if fidelity is not None:
+        from bananas.fidelity import SUPERNET_SCORE_IMAGES, ParamsFidelity, SupernetFidelity
 
-        options.setdefault("pool_kwargs", FIDELITY_POOL)
-        options["fidelity"] = SupernetFidelity(
-            _nb201(space, "--fidelity supernet"), _trainer(evaluator, "--fidelity supernet"), _config(epochs), seed or 0
-        )
+        where = f"--fidelity {fidelity}"
+        cells, trainer = _nb201(space, where), _trainer(evaluator, where)
+        if fidelity == "supernet":
+            options.setdefault("pool_kwargs", FIDELITY_POOL)
+            config = _config(epochs, score_images=SUPERNET_SCORE_IMAGES)
+            options["fidelity"] = SupernetFidelity(cells, trainer, config, seed or 0)
+        else:
+            options["fidelity"] = ParamsFidelity(cells, trainer, seed or 0)
     return BananasSampler(space=space, seed=seed, constraints_func=constraints, **options)
 
 
@@ -63,10 +67,10 @@ def _nb201(space: Space, what: str) -> Any:
     return space
 
 
-def _config(epochs: int | None) -> Any:
+def _config(epochs: int | None, **settings: Any) -> Any:
     from bananas.oneshot import OneShotConfig
 
-    return OneShotConfig() if epochs is None else OneShotConfig(epochs=epochs)
+    return OneShotConfig(**settings) if epochs is None else OneShotConfig(epochs=epochs, **settings)
 
 
 def _pool_random(
@@ -138,8 +142,8 @@ METHODS: dict[str, Callable[..., BaseSampler]] = {
 DEFAULT_METHOD = "bananas"
 BANANAS_OPTIONS = ("bananas", "pool-random")  # the methods that take BananasSampler's options
 ONE_SHOT = ("darts", "cdarts", "random-ws")  # the methods that train a supernet (bananas.oneshot)
-FIDELITIES = (None, "supernet")  # BANANAS's --fidelity
-# the supernet scores every candidate (one pass over 1,000 validation images each), so its pool is smaller
+FIDELITIES = (None, "supernet", "params")  # BANANAS's --fidelity (bananas.fidelity)
+# while the supernet agrees with the evaluations it scores every candidate (a pass each), so its pool is smaller
 FIDELITY_POOL = {"n_parents": 5, "n_mutations": 20, "n_random": 50}
 TABLE_METHODS = tuple(m for m in METHODS if m not in ONE_SHOT)  # those that search a results table
 

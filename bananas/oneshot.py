@@ -6,8 +6,8 @@ search then trains standalone, like any other):
 
 - ``random-ws``: random sampling with weight sharing (Li & Talwalkar, 2019): each
   weight step trains one uniformly drawn path; at the end ``n_candidates``
-  random architectures are scored with the inherited weights and the best is
-  derived.
+  random architectures are scored with the inherited weights (validation
+  cross-entropy, ``rank_score``) and the best is derived.
 - ``darts``: first-order DARTS (Liu et al., 2019): per step, an architecture step
   (Adam on ``alpha``) on a validation batch, then a weight step (SGD) on a
   training batch, both through the mixed supernet; the derived architecture
@@ -33,7 +33,7 @@ search then trains standalone, like any other):
 Every method reports the supernet's validation accuracy after each epoch
 (``on_epoch``; the mixed network for DARTS, a random path for random-ws, on
 ``score_images`` validation images) and raises ``bananas.trainer.Diverged``
-for a non-finite loss. ``inherited_accuracy`` is the near-free fidelity that
+for a non-finite loss. ``rank_score`` is the near-free fidelity that
 ``bananas.fidelity.SupernetFidelity`` gives BANANAS.
 """
 
@@ -134,19 +134,30 @@ class OneShot:
         return rng
 
     @torch.no_grad()
-    def accuracy(self, arch: Sequence[str] | None = None) -> float:
-        """Validation accuracy (percent, on ``score_images`` images) of the trained supernet: mixed, or the
-        path of ``arch`` with the inherited weights; batch statistics in the normalization layers."""
+    def scores(self, arch: Sequence[str] | None = None) -> tuple[float, float]:
+        """Validation accuracy (percent) and mean cross-entropy on ``score_images`` images of the trained
+        supernet: mixed, or the path of ``arch`` with the inherited weights; batch statistics in the
+        normalization layers."""
         assert self.supernet is not None, "train a supernet first (search)"
         net, n = self.supernet, self.config.score_images
         x, y = (t[:n] for t in self.trainer.splits.valid)
         net.train()  # batch statistics: the running ones mix every path
-        correct = 0
+        correct, loss = 0, 0.0
         for start in range(0, len(y), 500):
             with torch.autocast(self.trainer.device.type, enabled=self.trainer.amp):
-                logits = net(self.trainer.prepare(x[start : start + 500]), arch)
+                logits = net(self.trainer.prepare(x[start : start + 500]), arch).float()
             correct += int((logits.argmax(1) == y[start : start + 500]).sum())
-        return 100.0 * correct / len(y)
+            loss += float(F.cross_entropy(logits, y[start : start + 500], reduction="sum"))
+        return 100.0 * correct / len(y), loss / len(y)
+
+    def accuracy(self, arch: Sequence[str] | None = None) -> float:
+        """The validation accuracy of ``scores`` (percent)."""
+        return self.scores(arch)[0]
+
+    def rank_score(self, arch: Sequence[str]) -> float:
+        """How good ``arch`` looks with the inherited weights: minus its validation cross-entropy, a far
+        better ranking of standalone training than the accuracy (docs/benchmarks.md, "One-shot search")."""
+        return -self.scores(arch)[1]
 
     def _derive(self, rng: np.random.Generator) -> tuple[str, ...]:
         assert self.supernet is not None
@@ -154,7 +165,7 @@ class OneShot:
             return self.space.canonical(self.supernet.derive())
         n = self.config.n_candidates
         candidates = self.space.unique(self.space.sample(rng) for _ in range(20 * n))[:n]
-        return self.space.canonical(max(candidates, key=self.accuracy))
+        return self.space.canonical(max(candidates, key=self.rank_score))
 
     def _batches(
         self, split: tuple[torch.Tensor, torch.Tensor], gen: torch.Generator

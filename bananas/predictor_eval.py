@@ -60,14 +60,25 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
 
 
 def supernet_rank_quality(
-    space: Any, evaluator: Any, config: Any, *, n_archs: int = 50, seed: int = 0, score_images: Sequence[int] = ()
+    space: Any,
+    evaluator: Any,
+    config: Any,
+    *,
+    n_archs: int = 50,
+    seed: int = 0,
+    score_images: Sequence[int] = (),
+    repeat: Any = None,
 ) -> dict[str, Any]:
-    """Kendall tau and Spearman rho between a supernet's inherited-weights validation accuracy and the
-    standalone-trained validation accuracy of ``n_archs`` distinct random architectures of ``space``.
+    """Kendall tau and Spearman rho between a supernet's inherited-weights scores (minus the validation
+    cross-entropy, the fidelity's ``rank_score``, and the accuracy) and the standalone-trained validation
+    accuracy of ``n_archs`` distinct random architectures of ``space``.
 
     The supernet is trained once by random-ws (``bananas.oneshot``, settings ``config``) on the data of
     ``evaluator`` (a ``TrainingEvaluator``), which also trains each architecture standalone;
     ``score_images``: also score with these numbers of validation images (the fidelity's cost).
+    Also given: the rank correlations of the parameter count (a score free of training), and with
+    ``repeat`` (another ``TrainingEvaluator``, e.g. another seed) those of a second standalone training:
+    how far training itself ranks alike twice, the ceiling of any fidelity.
     """
     import time
     from dataclasses import replace
@@ -82,19 +93,25 @@ def supernet_rank_quality(
     start = time.perf_counter()
     shot.train(seed)
     out: dict[str, Any] = {"n_archs": len(archs), "supernet_seconds": time.perf_counter() - start}
-    standalone = [evaluator.evaluate(a).metrics["valid_acc"] for a in tqdm(archs, desc="standalone training")]
+    trained = [evaluator.evaluate(a).metrics for a in tqdm(archs, desc="standalone training")]
+    standalone = [m["valid_acc"] for m in trained]
+    out["params"] = rank_correlations(np.array(standalone), np.array([m["params_m"] for m in trained]))
+    if repeat is not None:
+        again = [repeat.evaluate(a).metrics["valid_acc"] for a in tqdm(archs, desc="standalone training again")]
+        out["repeat"] = rank_correlations(np.array(standalone), np.array(again))
     scores = {}
     for n in [config.score_images, *score_images]:
         shot.config = replace(config, score_images=n)
         start = time.perf_counter()
-        inherited = scores[n] = [shot.accuracy(a) for a in archs]
+        scores[n] = np.array([shot.scores(a) for a in archs])  # accuracy, cross-entropy
         seconds = (time.perf_counter() - start) / len(archs)
         out[f"images_{n}"] = {
-            **rank_correlations(np.array(standalone), np.array(inherited)),
+            "loss": rank_correlations(np.array(standalone), -scores[n][:, 1]),  # the fidelity's rank_score
+            "accuracy": rank_correlations(np.array(standalone), scores[n][:, 0]),
             "seconds_per_arch": seconds,
         }
     out["archs"] = [
-        {"arch": space.to_string(a), "standalone_valid_acc": s, "inherited_valid_acc": i}
-        for a, s, i in zip(archs, standalone, scores[config.score_images], strict=True)
+        {"arch": space.to_string(a), "standalone_valid_acc": s, "inherited_valid_acc": i, "inherited_valid_loss": c}
+        for a, s, (i, c) in zip(archs, standalone, scores[config.score_images].tolist(), strict=True)
     ]
     return out

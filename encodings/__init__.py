@@ -7,7 +7,7 @@ from typing import Any
 
 from bananas.encodings._adjacency import AdjacencyEncoder, ConcatEncoder
 from bananas.encodings._base import Encoder
-from bananas.encodings._params import ParamEncoder, ScoreEncoder
+from bananas.encodings._params import ParamEncoder
 from bananas.encodings._path import PathEncoder
 
 ENCODINGS: dict[str, Callable[[], Encoder]] = {
@@ -27,7 +27,6 @@ __all__ = [
     "Encoder",
     "ParamEncoder",
     "PathEncoder",
-    "ScoreEncoder",
     "encoder_for",
     "get_encoder",
 ]

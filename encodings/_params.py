@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,22 +27,3 @@ class ParamEncoder(Encoder):
         row = self._space.param_features(arch)
         cols = np.flatnonzero(row)
         return cols.astype(np.int64), row[cols]
-
-
-class ScoreEncoder(Encoder):
-    """One column: ``score(arch)``, a number the caller computes per architecture (e.g. a supernet's
-    inherited-weights accuracy, scaled to about unit size); cached per canonical key like any feature."""
-
-    def __init__(self, score: Callable[[Any], float]) -> None:
-        super().__init__()
-        self.score = score
-
-    @property
-    def n_features(self) -> int:
-        return 1
-
-    def _fit(self, space: Any) -> None:
-        pass
-
-    def _features(self, arch: Any) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(1, dtype=np.int64), np.array([float(self.score(arch))])

@@ -8,8 +8,8 @@ seed, in its own process (``--workers`` at a time, one thread each). The final a
 its best by validation accuracy among the trials finished within the budget; reported: its test
 accuracy (mean and standard error over seeds), the evaluations done, and the seconds each run took to
 reach plain BANANAS's final validation accuracy of the same seed (``-`` where it never did). The
-one-shot methods repeat their search with the next seed while time is left; ``bananas-supernet`` is
-BANANAS with ``--fidelity supernet``.
+one-shot methods repeat their search with the next seed while time is left; ``bananas-supernet`` and
+``bananas-params`` are BANANAS with ``--fidelity supernet`` and ``--fidelity params``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-METHODS = ("random", "bananas", "bananas-supernet", "random-ws", "darts", "cdarts")
+METHODS = ("random", "bananas", "bananas-supernet", "bananas-params", "random-ws", "darts", "cdarts")
+FIDELITY = {"bananas-supernet": "supernet", "bananas-params": "params"}  # BANANAS with --fidelity
 
 
 def run(method: str, seed: int, args: argparse.Namespace) -> dict:
-    """One timed search; return its trials' (seconds since the start, valid, test, arch), finishing order."""
+    """One timed search; return its trials' (seconds since the start, valid, test, arch, the fidelity's weight
+    in the pick), finishing order."""
     import optuna
     import torch
 
@@ -43,17 +45,18 @@ def run(method: str, seed: int, args: argparse.Namespace) -> dict:
     options: dict = {"supernet_epochs": args.supernet_epochs}
     if method.startswith("bananas"):
         options |= {"n_startup_trials": 5, "batch_size": 5}
-        options |= {"fidelity": "supernet"} if method == "bananas-supernet" else {}
-    finished: list[tuple[float, float, float, str]] = []
+        options |= {"fidelity": FIDELITY[method]} if method in FIDELITY else {}
+    finished: list[tuple[float, float, float, str, float]] = []
 
     def clock(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if trial.state == optuna.trial.TrialState.COMPLETE:
             elapsed = time.perf_counter() - start
-            finished.append((elapsed, trial.value, trial.user_attrs["test_acc"], trial.user_attrs["arch"]))
+            attrs = trial.user_attrs
+            finished.append((elapsed, trial.value, attrs["test_acc"], attrs["arch"], attrs.get("prior_weight", 0.0)))
         if time.perf_counter() - start > args.seconds:
             study.stop()
 
-    name = method.split("-supernet")[0]
+    name = "bananas" if method in FIDELITY else method
     run_search(space, evaluator, method=name, budget=10_000, seed=seed, sampler_options=options, callbacks=[clock])
     return {"method": method, "seed": seed, "trials": finished}
 

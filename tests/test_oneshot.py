@@ -102,17 +102,35 @@ def test_a_nan_in_supernet_training_is_a_failed_trial_with_its_reason(space, eva
     assert all("supernet training loss is nan" in t.user_attrs["fail_reason"] for t in study.trials)
 
 
-def test_the_supernet_fidelity_is_one_more_feature_of_the_predictor(space, evaluator):
+def test_the_supernet_fidelity_scores_in_standard_units_and_is_the_steps_prior(space, evaluator):
     from bananas.samplers import BananasSampler
 
     fidelity = SupernetFidelity(space, evaluator.trainer, OneShotConfig(epochs=1, score_images=200), seed=0)
     sampler = BananasSampler(space=space, seed=0, fidelity=fidelity)
-    plain = BananasSampler(space=space, seed=0)
-    archs = [space.sample(np.random.default_rng(s)) for s in range(4)]
-    X, X0 = sampler._step.encoder.transform(archs), plain._step.encoder.transform(archs)
-    assert X.shape[1] == X0.shape[1] + 1 and np.array_equal(X[:, :-1], X0)
-    assert np.allclose(X[:, -1], [fidelity.shot.accuracy(a) / 100 for a in archs])
+    assert sampler._step.prior is fidelity
+    archs = space.unique(space.sample(np.random.default_rng(s)) for s in range(8))
+    scores = fidelity(archs)
     assert fidelity.shot.seconds > 0  # trained once, at the first call
+    minus_loss = np.array([-fidelity.shot.scores(a)[1] for a in archs])
+    center, scale = fidelity._units
+    assert np.allclose(scores * scale + center, minus_loss) and scale > 0 and center < 0
+    with pytest.raises(ValueError, match="give one of them"):
+        BananasSampler(space=space, seed=0, fidelity=fidelity, transfer=[("a", 1.0), ("b", 2.0)])
+
+
+def test_the_params_fidelity_is_the_log_parameter_count_of_the_network_the_evaluator_trains(space, evaluator):
+    from functools import partial
+
+    from bananas.fidelity import ParamsFidelity
+
+    fidelity = ParamsFidelity(space, evaluator.trainer)
+    archs = space.unique(space.sample(np.random.default_rng(s)) for s in range(8))
+    built = [evaluator.trainer.build(partial(space.network, space.canonical(a)), 0) for a in archs]
+    counts = np.log([sum(p.numel() for p in net.parameters()) for net in built])
+    assert fidelity._units is None  # nothing computed before the first call
+    scores = fidelity(archs)
+    center, scale = fidelity._units
+    assert np.allclose(scores * scale + center, counts) and scale > 0
 
 
 def test_the_command_runs_one_shot_methods_and_the_fidelity_and_refuses_what_cannot_work(tmp_path, capsys):
@@ -122,14 +140,18 @@ def test_the_command_runs_one_shot_methods_and_the_fidelity_and_refuses_what_can
     main([*base, "--method", "darts", "--budget", "1", "--supernet-epochs", "1"])
     main([*base, "--fidelity", "supernet", "--supernet-epochs", "1", "--budget", "4", "--n-init", "2"])
     main([*base, "--fidelity", "supernet", "--supernet-epochs", "1", "--budget", "4", "--n-init", "2"])  # resumes
+    main([*base, "--fidelity", "params", "--budget", "3", "--n-init", "2", "--study-name", "by-params"])
     out = capsys.readouterr().out
     assert "nb201-digits-darts-seed0" in out and "nb201-digits-bananas-seed0" in out
     study = optuna.load_study(study_name="nb201-digits-bananas-seed0", storage=db)
     assert study.user_attrs["bananas"]["sampler_options"]["fidelity"] == "supernet"
     assert len(study.trials) == 4 and "pred_mean" in study.trials[-1].user_attrs
+    by_params = optuna.load_study(study_name="by-params", storage=db)
+    assert by_params.user_attrs["bananas"]["sampler_options"]["fidelity"] == "params" and len(by_params.trials) == 3
     for bad, problem in [
         (["--method", "random", "--supernet-epochs", "2"], "--supernet-epochs: only for --method darts"),
         (["--method", "re", "--fidelity", "supernet"], "--fidelity: only for --method bananas"),
+        (["--fidelity", "params", "--supernet-epochs", "2"], "--supernet-epochs: only for --method darts"),
     ]:
         with pytest.raises(SystemExit):
             main([*base, *bad, "--budget", "1"])
@@ -139,20 +161,38 @@ def test_the_command_runs_one_shot_methods_and_the_fidelity_and_refuses_what_can
     assert "--method darts trains a supernet on the training data: use --evaluator train" in capsys.readouterr().err
 
 
-def test_with_a_fidelity_the_random_start_is_the_best_of_many_by_it(space):
+def _count_convs(archs):  # a stand-in for the supernet: the more 3x3 convolutions the better
+    return np.array([sum(op == "nor_conv_3x3" for op in a) for a in archs], dtype=float)
+
+
+def _search(space, fidelity, n=12):
     from bananas.samplers import BananasSampler
-    from bananas.samplers._bananas import FIDELITY_START
 
-    def score(arch):  # a stand-in for the supernet: the more 3x3 convolutions the better
-        return sum(op == "nor_conv_3x3" for op in arch) / 6
-
-    calls = []
-    sampler = BananasSampler(space=space, seed=0, n_startup_trials=3, fidelity=lambda a: calls.append(a) or score(a))
+    sampler = BananasSampler(space=space, seed=0, n_startup_trials=8, batch_size=4, fidelity=fidelity)
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    study.optimize(lambda t: 0.0 * len(space.suggest(t)), n_trials=3)
-    start = [space.from_params(t.params) for t in study.trials]
-    assert FIDELITY_START * 3 // 2 <= len(calls) <= FIDELITY_START * 3  # distinct random architectures
-    assert sorted(map(score, start), reverse=True) == sorted(map(score, calls), reverse=True)[:3]
+    study.optimize(lambda t: float(_count_convs([space.suggest(t)])[0]), n_trials=n)
+    return study
+
+
+def test_a_fidelity_that_agrees_picks_the_start_and_feeds_the_model(space):
+    plain = _search(space, None)
+    study = _search(space, _count_convs)
+    start = [t for t in study.trials if t.user_attrs["iteration"] == 0]
+    assert any(t.user_attrs.get("prior_weight", 0) > 0 for t in start)
+    assert np.mean([t.value for t in start]) > np.mean([t.value for t in plain.trials[:8]])
+    assert max(t.user_attrs.get("prior_weight", 0) for t in study.trials if t.user_attrs["iteration"] > 0) > 0
+
+
+def test_a_fidelity_that_disagrees_is_not_asked_about_the_pool_and_leaves_the_search_as_plain(space):
+    calls = []
+
+    def disagrees(archs):  # ranks the opposite way: its weight stays 0
+        calls.append(len(archs))
+        return -_count_convs(archs)
+
+    plain, study = _search(space, None), _search(space, disagrees)
+    assert [t.params for t in study.trials] == [t.params for t in plain.trials]
+    assert max(calls) <= 12  # the evaluated architectures only, never the pool of candidates
 
 
 def test_the_same_seed_trains_the_same_supernet(space, evaluator):

@@ -96,8 +96,10 @@ def test_one_shot_scripts(tmp_path):
     out = _run(
         "supernet_tau.py",
         *("--dataset", "digits", "--n-archs", "6", "--supernet-epochs", "1", "--epochs", "1", "--channels", "4"),
+        "--repeat",
     )
-    assert "6 architectures" in out and "Kendall tau" in out
+    assert "6 architectures" in out and "by cross-entropy Kendall tau" in out
+    assert "the parameter count: Kendall tau" in out and "a second standalone training: Kendall tau" in out
     out = _run(
         "oneshot_benchmark.py",
         *("--dataset", "digits", "--methods", "bananas,darts", "--seconds", "3", "--seeds", "1", "--epochs", "1"),

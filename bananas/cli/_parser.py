@@ -115,12 +115,13 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
 
 
 def _oneshot_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("supernet (--method darts, cdarts or random-ws; --fidelity supernet)")
+    g = p.add_argument_group("supernet (--method darts, cdarts or random-ws; --fidelity)")
     g.add_argument(
         "--fidelity",
-        choices=["supernet"],
-        help="BANANAS: train a weight-sharing supernet once and give the predictor each candidate's "
-        "inherited-weights accuracy as one more feature (--evaluator train, --space nb201)",
+        choices=["supernet", "params"],
+        help="BANANAS (--evaluator train, --space nb201): a cheap score of every architecture, used as far as "
+        "the evaluations agree with it: supernet (a weight-sharing supernet trained once: inherited-weights "
+        "validation loss) or params (the network's parameter count, free)",
     )
     g.add_argument("--supernet-epochs", type=positive_int, help="epochs of supernet training (default: 10)")
 

@@ -60,7 +60,7 @@ def _check_flags(args: argparse.Namespace) -> None:
         ([] if args.warm_start else given(("warm_start_study", "skip_malformed")), "--warm-start"),
         ([] if args.workers else given(WORKER_FLAGS), "--workers"),
         (
-            [] if args.method in ONE_SHOT or args.fidelity else given(("supernet_epochs",)),
+            [] if args.method in ONE_SHOT or args.fidelity == "supernet" else given(("supernet_epochs",)),
             f"--method {', '.join(ONE_SHOT)} or --fidelity supernet",
         ),
     ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from optuna.study import Study
 from optuna.trial import FrozenTrial
 
 from bananas.acquisition import DEFAULT_ACQUISITION, Acquisition, get_acquisition
 from bananas.bo import BananasStep, Fit
-from bananas.encodings import DEFAULT_ENCODING, ConcatEncoder, Encoder, ScoreEncoder, encoder_for
+from bananas.encodings import DEFAULT_ENCODING, Encoder, encoder_for
 from bananas.history import Proposal
 from bananas.pareto import DEFAULT_MO_ACQUISITION
 from bananas.predictors import DEFAULT_PREDICTOR
@@ -18,8 +19,6 @@ from bananas.samplers._base import SpaceSampler
 from bananas.spaces import Space, TabularSpace
 from bananas.spaces.params import ParamSpace
 from bananas.transfer import PriorScore
-
-FIDELITY_START = 20  # with a fidelity, the random start is the best of 20 random architectures per start slot
 
 
 class BananasSampler(SpaceSampler):
@@ -65,11 +64,10 @@ class BananasSampler(SpaceSampler):
             Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
             values predicted, or computed where the space knows the metric).
-        fidelity: a cheap number per architecture (scaled to about [0, 1]) that the predictor reads
-            beside the encoding, and by which the random start (without ``initial_design``) takes the
-            best of ``FIDELITY_START`` random architectures per start slot; e.g.
-            ``bananas.fidelity.SupernetFidelity``, a supernet's inherited-weights accuracy
-            (``bananas search --fidelity supernet``).
+        fidelity: cheap scores of architectures (a sequence in, one number each out, about unit
+            scale), used like a transfer prior, as far as the observations agree with them
+            (``bananas.fidelity``); e.g. ``bananas.fidelity.SupernetFidelity``, a supernet's
+            inherited-weights accuracy (``bananas search --fidelity supernet``). Not with ``transfer``.
     """
 
     multi_objective = True
@@ -89,13 +87,15 @@ class BananasSampler(SpaceSampler):
         initial_design: list[str] | None = None,
         mo_acquisition: str = DEFAULT_MO_ACQUISITION,
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-        fidelity: Callable[[Any], float] | None = None,
+        fidelity: Callable[[Sequence[Any]], np.ndarray] | None = None,
         whole_space: bool = False,
         transfer: Sequence[tuple[str, float]] | None = None,
     ) -> None:
         super().__init__(space=space, seed=seed, constraints_func=constraints_func)
         if transfer and space is None:
             raise ValueError("transfer needs the space the prior search was on: BananasSampler(space=...)")
+        if transfer and fidelity is not None:
+            raise ValueError("a fidelity and a transfer prior take the same place: give one of them")
         self._encoding = encoding
         self._fidelity = fidelity
         self._options: dict[str, Any] = {
@@ -130,8 +130,10 @@ class BananasSampler(SpaceSampler):
             )
         return step
 
-    def _prior(self, space: Space, encoder: Encoder) -> PriorScore | None:
-        """The transfer prior's score over ``space`` (None without ``transfer``)."""
+    def _prior(self, space: Space, encoder: Encoder) -> Callable[[Sequence[Any]], np.ndarray] | None:
+        """The step's prior: the fidelity, or the transfer prior's score over ``space`` (None without either)."""
+        if self._fidelity is not None:
+            return self._fidelity
         if not self._transfer:
             return None
         archs = [space.from_string(a) for a, _ in self._transfer]
@@ -139,10 +141,9 @@ class BananasSampler(SpaceSampler):
         return PriorScore(space, encoder, archs, values, seed=self._prior_seed, predictor=self._options["predictor"])
 
     def _encoder(self, space: Space) -> Encoder:
-        """The encoding of ``space``, with the fidelity's number as one more feature when there is one."""
+        """The encoding of ``space`` (one per table and process)."""
         encoder = _table_encoder(self._encoding, space) if isinstance(space, TabularSpace) else None
-        encoder = encoder or encoder_for(self._encoding, space)
-        return ConcatEncoder(encoder, ScoreEncoder(self._fidelity)).fit(space) if self._fidelity else encoder
+        return encoder or encoder_for(self._encoding, space)
 
     @property
     def _fit(self) -> Fit | None:
@@ -151,16 +152,7 @@ class BananasSampler(SpaceSampler):
 
     def _propose(self, study: Study, trial: FrozenTrial, space: Space) -> Proposal:
         history = lambda: self._history(study, trial, space)  # noqa: E731
-        step = self._step_for(space)
-        if self._fidelity is not None and not step.initial_design:
-            step.initial_design = self._best_by_fidelity(space, step.n_startup)
-        return step.propose(history(), self._rng, history)
-
-    def _best_by_fidelity(self, space: Space, n: int) -> list[Any]:
-        """The random start with a fidelity: the best ``n`` of ``FIDELITY_START * n`` random architectures."""
-        assert self._fidelity is not None
-        archs = space.unique(space.sample(self._rng) for _ in range(FIDELITY_START * n))
-        return sorted(archs, key=self._fidelity, reverse=True)[:n]
+        return self._step_for(space).propose(history(), self._rng, history)
 
 
 _TABLE_ENCODERS: dict[tuple[str, tuple[type, str]], Encoder] = {}
