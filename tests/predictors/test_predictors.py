@@ -20,6 +20,19 @@ def test_predictors_learn_a_ranking(make):
     assert rank_correlations(y[100:], pred.mean(0))["kendall_tau"] > 0.6
 
 
+def test_gp_draws_are_seeded_and_leave_the_global_generator_alone():
+    import torch
+
+    X, y = _data(60)
+    model = GPPredictor(seed=3, iters=20).fit(X[:40], y[:40])
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    first = model.predict(X[40:])
+    assert torch.equal(torch.rand(3), expected)  # predicting drew nothing from torch's global generator
+    assert np.array_equal(model.predict(X[40:]), first) and first.std(axis=0).min() > 0
+
+
 def test_ensemble_is_seeded_and_members_differ():
     X, y = _data(80)
     a = MLPEnsemble(seed=3, epochs=20).fit(X, y).predict(X)
