@@ -19,6 +19,7 @@ import numpy as np
 
 from bananas.objectives import OBJECTIVE, Constraints
 from bananas.regret import describe, regret_curves, table_reference
+from bananas.stats import stderr
 from bananas.trials import ARCH
 
 CHECKPOINTS = (25, 50, 75, 100, 150)
@@ -71,10 +72,6 @@ def bo_seconds(trials: Sequence[Any]) -> list[float]:
     return [t.user_attrs["bo_seconds"] for t in trials if "bo_seconds" in t.user_attrs]
 
 
-def _stderr(a: np.ndarray) -> float:
-    return float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0
-
-
 def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS) -> dict[str, Any]:
     """Return, per method and checkpoint, mean and standard error of each regret (``bananas.regret``)."""
     goal = (results.get("objectives", [OBJECTIVE]), results.get("constraints", []))
@@ -88,7 +85,7 @@ def summarize(results: dict[str, Any], checkpoints: Iterable[int] = CHECKPOINTS)
                 stats[k] = {"n": len(done)}
                 for kind in done[0]:
                     at_k = np.array([c[kind][k - 1] for c in done])
-                    stats[k] |= {kind: float(at_k.mean()), f"{kind}_se": _stderr(at_k)}
+                    stats[k] |= {kind: float(at_k.mean()), f"{kind}_se": stderr(at_k)}
         bo = [s for r in runs for s in r["bo_seconds"]]
         out[method] = {"checkpoints": stats, "bo_seconds_mean": float(np.mean(bo)) if bo else None}
     return out
@@ -143,7 +140,7 @@ def plot_regret(results: dict[str, Any], path: Path) -> None:
             continue
         curves = np.array([regret_curves(r["queries"], results["table_best"], *goal)[kind] for r in runs])
         mean = curves.mean(axis=0)
-        se = np.array([_stderr(c) for c in curves.T])
+        se = np.array([stderr(c) for c in curves.T])
         x = np.arange(1, len(mean) + 1)
         ax.plot(x, mean, label=method)
         ax.fill_between(x, mean - se, mean + se, alpha=0.2)

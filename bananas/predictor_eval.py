@@ -10,6 +10,7 @@ import numpy as np
 from bananas.encodings import encoder_for
 from bananas.predictors import get_predictor, rank_correlations
 from bananas.spaces import TabularSpace
+from bananas.stats import stderr
 
 
 def predictor_eval(
@@ -55,7 +56,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
     out = {}
     for key in ("kendall_tau", "spearman_rho"):
         vals = np.array([r[key] for r in rows])
-        out[key] = (float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else 0.0)
+        out[key] = (float(vals.mean()), stderr(vals))
     return out
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from bananas.encodings import ENCODINGS
 from bananas.predictor_eval import predictor_eval
 from bananas.spaces import get_tabular_space
+from bananas.stats import mean_se
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
                     for s in range(args.seeds)
                 ]
             )
-            cells.append(f"{taus.mean():.3f} ± {taus.std(ddof=1) / np.sqrt(len(taus)):.3f}")
+            cells.append(mean_se(taus))
         print(f"| {enc} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from bananas.stats import mean_se
+
 METHODS = ("random", "bananas", "bananas-supernet", "bananas-params", "random-ws", "darts", "cdarts")
 FIDELITY = {"bananas-supernet": "supernet", "bananas-params": "params"}  # BANANAS with --fidelity
 
@@ -83,11 +85,7 @@ def summary(runs: list[dict], seconds: float) -> list[str]:
             reach.append(min(hit) if hit else None)
         hits = [x for x in reach if x is not None]
         reached = f"{np.mean(hits):.0f} ({len(hits)}/{len(mine)})" if hits else f"- (0/{len(mine)})"
-        se = lambda a: a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else 0.0  # noqa: E731
-        rows.append(
-            f"| {method} | {test.mean():.2f} ± {se(test):.2f} | {valid.mean():.2f} ± {se(valid):.2f} | "
-            f"{evals:.1f} | {reached} |"
-        )
+        rows.append(f"| {method} | {mean_se(test, 2)} | {mean_se(valid, 2)} | {evals:.1f} | {reached} |")
     return rows
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bananas.stats import mean_se
+
 
 def run(dataset: str, seed: int, budget: int, n_jobs: int) -> tuple[list[dict], int]:
     """One plain-Optuna search; return its queries in trial order and the number of repeated architectures."""
@@ -67,11 +69,7 @@ def main() -> None:
         ("bananas search", [regret_curves(r["queries"], best)["valid"] for r in runs]),
     ):
         c = np.array(curves)
-        cells = [
-            f"@{k} {c[:, k - 1].mean():.3f} ± {c[:, k - 1].std(ddof=1) / np.sqrt(len(c)):.3f}"
-            for k in (50, 100, 150)
-            if k <= budget
-        ]
+        cells = [f"@{k} {mean_se(c[:, k - 1])}" for k in (50, 100, 150) if k <= budget]
         print(f"{args.dataset} {name:28s} " + "  ".join(cells))
     print(f"repeated architectures with n_jobs={args.n_jobs}: {sum(d for _, d in out)} in {len(out)} runs")
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from bananas.regret import describe, regret_curves
+from bananas.stats import mean_se
 
 
 def log_records(space_name: str, dataset: str, queries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,19 +118,14 @@ def main() -> None:
         )
         for k in map(int, args.checkpoints.split(",")):
             if k <= min(warm.shape[1], cold.shape[1]):
-                cells = [f"{name} {_mean_se(c[:, k - 1])}" for name, c in (("warm", warm), ("cold", cold))]
-                paired = _mean_se(warm[:, k - 1] - cold[:, k - 1], "+")
+                cells = [f"{name} {mean_se(c[:, k - 1])}" for name, c in (("warm", warm), ("cold", cold))]
+                paired = mean_se(warm[:, k - 1] - cold[:, k - 1], sign="+")
                 print(f"  after {k:3d} queries: " + "   ".join(cells) + f"   paired {paired}")
     if args.source != args.target:
         warm, cold = curves["warm"]["valid"], curves["cold"]["valid"]
         n = min(warm.shape[1], cold.shape[1])
         same = sum(np.array_equal(w[:n], c[:n]) for w, c in zip(warm, cold, strict=True))
         print(f"  warm runs whose regret curve is the cold run's: {same} of {len(cold)}")
-
-
-def _mean_se(a: np.ndarray, sign: str = "") -> str:
-    se = a.std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else 0.0
-    return f"{a.mean():{sign}.3f} ± {se:.3f}"
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import argparse
 import numpy as np
 
 from bananas.spaces import NB201Space
+from bananas.stats import stderr
 from bananas.training import TrainConfig, TrainingEvaluator
 
 
@@ -55,7 +56,7 @@ def main() -> None:
         )
     r = np.array(rows)
     diff = r[:, 1] - r[:, 0]
-    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    se = stderr(diff)
     print(f"\n{len(r)} pairs, {args.epochs} epochs from scratch vs {b['epochs']} inherited, {args.channels} channels")
     print(f"scratch    valid {r[:, 0].mean():.2f}%  train {r[:, 2].mean():.2f} s")
     print(f"inherited  valid {r[:, 1].mean():.2f}%  train {r[:, 3].mean():.2f} s  ({r[:, 4].mean():.0%} of weights)")

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from bananas.benchmark import run_benchmark
 from bananas.regret import regret_curves, table_reference
@@ -90,3 +91,10 @@ def test_a_multi_objective_benchmark_reports_hypervolume_regret(tmp_path):
     s = results["summary"]["random"]["checkpoints"]["25"]
     assert 0 < s["hypervolume"] < ref["hypervolume"] and s["n"] == 2
     assert "Hypervolume regret (valid_acc up, params_m down" in (tmp_path / "results.md").read_text()
+
+
+def test_mean_and_standard_error_as_every_benchmark_reports_them():
+    from bananas.stats import mean_se, stderr
+
+    assert stderr([1.0, 3.0]) == pytest.approx(1.0) and stderr([2.0]) == 0.0
+    assert mean_se([1.0, 3.0]) == "2.000 ± 1.000" and mean_se([0.5, 1.5], 2, sign="+") == "+1.00 ± 0.50"
