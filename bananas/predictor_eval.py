@@ -95,11 +95,11 @@ def supernet_rank_quality(
     shot.train(seed)
     out: dict[str, Any] = {"n_archs": len(archs), "supernet_seconds": time.perf_counter() - start}
     trained = [evaluator.evaluate(a).metrics for a in tqdm(archs, desc="standalone training")]
-    standalone = [m["valid_acc"] for m in trained]
-    out["params"] = rank_correlations(np.array(standalone), np.array([m["params_m"] for m in trained]))
+    standalone = np.array([m["valid_acc"] for m in trained])
+    out["params"] = rank_correlations(standalone, np.array([m["params_m"] for m in trained]))
     if repeat is not None:
         again = [repeat.evaluate(a).metrics["valid_acc"] for a in tqdm(archs, desc="standalone training again")]
-        out["repeat"] = rank_correlations(np.array(standalone), np.array(again))
+        out["repeat"] = rank_correlations(standalone, np.array(again))
     scores = {}
     for n in [config.score_images, *score_images]:
         shot.config = replace(config, score_images=n)
@@ -107,12 +107,12 @@ def supernet_rank_quality(
         scores[n] = np.array([shot.scores(a) for a in archs])  # accuracy, cross-entropy
         seconds = (time.perf_counter() - start) / len(archs)
         out[f"images_{n}"] = {
-            "loss": rank_correlations(np.array(standalone), -scores[n][:, 1]),  # the fidelity's rank_score
-            "accuracy": rank_correlations(np.array(standalone), scores[n][:, 0]),
+            "loss": rank_correlations(standalone, -scores[n][:, 1]),  # the fidelity's rank_score
+            "accuracy": rank_correlations(standalone, scores[n][:, 0]),
             "seconds_per_arch": seconds,
         }
     out["archs"] = [
         {"arch": space.to_string(a), "standalone_valid_acc": s, "inherited_valid_acc": i, "inherited_valid_loss": c}
-        for a, s, (i, c) in zip(archs, standalone, scores[config.score_images].tolist(), strict=True)
+        for a, s, (i, c) in zip(archs, standalone.tolist(), scores[config.score_images].tolist(), strict=True)
     ]
     return out
