@@ -67,9 +67,7 @@ class GPPredictor(Predictor):
         if self._model is None:
             raise RuntimeError("call fit(X, y) before predict(X)")
         gen_seed = int(np.random.SeedSequence(self.seed).generate_state(1)[0])
-        with torch.no_grad(), gpytorch.settings.fast_pred_var():
-            post = self._model(torch.as_tensor(X, dtype=torch.float64))
-            shape = torch.Size([self.n_samples]) + post.base_sample_shape
-            base = torch.randn(shape, generator=torch.Generator().manual_seed(gen_seed), dtype=torch.float64)
-            draws = post.rsample(torch.Size([self.n_samples]), base_samples=base)  # the global generator untouched
+        with torch.no_grad(), gpytorch.settings.fast_pred_var(), torch.random.fork_rng():  # global state restored
+            torch.manual_seed(gen_seed)
+            draws = self._model(torch.as_tensor(X, dtype=torch.float64)).rsample(torch.Size([self.n_samples]))
         return (draws * self._y_std + self._y_mean).numpy()
