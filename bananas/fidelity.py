@@ -30,6 +30,12 @@ SUPERNET_SCORE_IMAGES = 250  # ranks as well as 1,000 or 3,000 images here, 4x c
 REFERENCE_ARCHS = 30  # random architectures whose scores set the fidelity's standard units
 
 
+def supernet_config(epochs: int | None = None) -> OneShotConfig:
+    """The supernet training of ``--fidelity supernet``: ``OneShotConfig``'s defaults (``epochs`` if given),
+    architectures scored on ``SUPERNET_SCORE_IMAGES`` validation images."""
+    return OneShotConfig(score_images=SUPERNET_SCORE_IMAGES, **({} if epochs is None else {"epochs": epochs}))
+
+
 class _Fidelity:
     """Scores in standard units of ``REFERENCE_ARCHS`` random architectures' scores, cached per architecture;
     a subclass gives ``_raw(arch)`` and may ``_prepare()`` before the first score."""
@@ -65,11 +71,11 @@ class _Fidelity:
 class SupernetFidelity(_Fidelity):
     """BANANAS's near-free fidelity ``--fidelity supernet``: minus an architecture's inherited-weights
     validation cross-entropy (``OneShot.rank_score``) in a supernet trained once by random-ws at the first
-    call (``config``; its ``score_images`` default to ``SUPERNET_SCORE_IMAGES`` here)."""
+    call (``config``, by default ``supernet_config()``)."""
 
     def __init__(self, space: NB201Space, trainer: Trainer, config: OneShotConfig | None = None, seed: int = 0) -> None:
         super().__init__(space, seed)
-        self.shot = OneShot("random-ws", space, trainer, config or OneShotConfig(score_images=SUPERNET_SCORE_IMAGES))
+        self.shot = OneShot("random-ws", space, trainer, config or supernet_config())
 
     def _prepare(self) -> np.random.Generator:
         start = time.perf_counter()

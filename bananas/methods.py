@@ -24,14 +24,13 @@ def _bananas(
     if fidelity not in FIDELITIES:
         raise ValueError(f"unknown fidelity {fidelity!r}; choose one of {', '.join(map(str, FIDELITIES))}")
     if fidelity is not None:
-        from bananas.fidelity import SUPERNET_SCORE_IMAGES, ParamsFidelity, SupernetFidelity
+        from bananas.fidelity import ParamsFidelity, SupernetFidelity, supernet_config
 
         where = f"--fidelity {fidelity}"
         cells, trainer = _nb201(space, where), _trainer(evaluator, where)
         if fidelity == "supernet":
             options.setdefault("pool_kwargs", FIDELITY_POOL)
-            config = _config(epochs, score_images=SUPERNET_SCORE_IMAGES)
-            options["fidelity"] = SupernetFidelity(cells, trainer, config, seed or 0)
+            options["fidelity"] = SupernetFidelity(cells, trainer, supernet_config(epochs), seed or 0)
         else:
             options["fidelity"] = ParamsFidelity(cells, trainer, seed or 0)
     return BananasSampler(space=space, seed=seed, constraints_func=constraints, **options)
@@ -67,10 +66,10 @@ def _nb201(space: Space, what: str) -> Any:
     return space
 
 
-def _config(epochs: int | None, **settings: Any) -> Any:
+def _config(epochs: int | None) -> Any:
     from bananas.oneshot import OneShotConfig
 
-    return OneShotConfig(**settings) if epochs is None else OneShotConfig(epochs=epochs, **settings)
+    return OneShotConfig() if epochs is None else OneShotConfig(epochs=epochs)
 
 
 def _pool_random(

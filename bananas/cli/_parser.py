@@ -83,6 +83,7 @@ def _space_args(p: argparse.ArgumentParser) -> None:
 def _bananas_args(p: argparse.ArgumentParser) -> None:
     from bananas.acquisition import ACQUISITIONS, DEFAULT_ACQUISITION
     from bananas.encodings import DEFAULT_ENCODING, ENCODINGS
+    from bananas.pareto import DEFAULT_MO_ACQUISITION, MULTI_OBJECTIVE
     from bananas.predictors import DEFAULT_PREDICTOR, PREDICTORS
 
     g = p.add_argument_group("BANANAS options")
@@ -105,6 +106,12 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_PREDICTOR,
         choices=list(PREDICTORS),
         help=f"accuracy predictor (default: {DEFAULT_PREDICTOR})",
+    )
+    g.add_argument(
+        "--mo-acquisition",
+        choices=list(MULTI_OBJECTIVE),
+        help="with several --objectives: parego (BoTorch's qLogNParEGO, a random Chebyshev scalarization per "
+        f"pick) or nehvi (qLogNEHVI) (default: {DEFAULT_MO_ACQUISITION})",
     )
     g.add_argument(
         "--whole-space",
@@ -286,6 +293,7 @@ def sampler_options(args: argparse.Namespace) -> dict[str, Any]:
         "encoding": args.encoding,
         "predictor": args.predictor,
         **({"whole_space": True} if args.whole_space else {}),
+        **({"mo_acquisition": args.mo_acquisition} if args.mo_acquisition else {}),
     }
     supernet = {"fidelity": getattr(args, "fidelity", None), "supernet_epochs": getattr(args, "supernet_epochs", None)}
     return options | {k: v for k, v in supernet.items() if v is not None}

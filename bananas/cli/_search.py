@@ -36,7 +36,9 @@ TRAINING_FLAGS = (
     "data_dir", "epochs", "time_budget", "train_batch_size", "train_subset", "optimizer", "lr", "channels", "cells",
     "inherit_weights", "inherit_epochs", "prune",
 )  # fmt: skip
-BANANAS_FLAGS = ("batch_size", "n_init", "acquisition", "encoding", "predictor", "fidelity", "whole_space")
+BANANAS_FLAGS = (
+    "batch_size", "n_init", "acquisition", "encoding", "predictor", "fidelity", "whole_space", "mo_acquisition",
+)  # fmt: skip
 WORKER_FLAGS = ("heartbeat_interval", "grace_period")
 
 
@@ -63,6 +65,7 @@ def _check_flags(args: argparse.Namespace) -> None:
             [] if args.method in ONE_SHOT or args.fidelity == "supernet" else given(("supernet_epochs",)),
             f"--method {', '.join(ONE_SHOT)} or --fidelity supernet",
         ),
+        ([] if len(args.objectives) > 1 else given(("mo_acquisition",)), "several --objectives"),
     ]
     for flags, only in unused:
         if flags:
