@@ -24,8 +24,8 @@ With several objectives (each value a tuple, higher is better in each) or
 constraints (each evaluated architecture's violations, at most 0 where one
 holds), one ensemble predicts every outcome (those the space knows are
 computed), the pool mutates the best feasible architectures (the feasible
-Pareto set first), and every model-based acquisition is BoTorch's qLogNParEGO
-or qLogNEHVI, or constrained qLogEI on one objective (``bananas.pareto``);
+Pareto set first), and every model-based acquisition is BoTorch's qLogNEHVI
+or qLogNParEGO, or constrained qLogEI on one objective (``bananas.pareto``);
 ``RandomChoice`` stays the model-free pool baseline.
 
 The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
@@ -84,8 +84,8 @@ class BananasStep:
         n_startup, batch_size: random architectures first; new results per fit.
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architectures evaluated first in the random start.
-        mo_acquisition: the acquisition with several objectives, ``"parego"`` (BoTorch's
-            qLogNParEGO, the default) or ``"nehvi"`` (qLogNEHVI).
+        mo_acquisition: the acquisition with several objectives, ``"nehvi"`` (BoTorch's
+            qLogNEHVI, the default) or ``"parego"`` (qLogNParEGO).
         whole_space: on a space that lists its every architecture (a table's: NAS-Bench-Graph's
             26,206, NB-201's 4,930) and one objective, the pool is every untried architecture instead
             of the mutation pool (``pool_kwargs``); better on arxiv, worse on cora (docs/benchmarks.md).

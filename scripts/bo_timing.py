@@ -17,6 +17,7 @@ from bananas.bo import BananasStep
 from bananas.encodings import DEFAULT_ENCODING, encoder_for
 from bananas.history import History
 from bananas.objectives import maximized
+from bananas.pareto import DEFAULT_MO_ACQUISITION, MULTI_OBJECTIVE
 from bananas.spaces import get_tabular_space
 
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument(
         "--objectives", nargs="+", default=["valid_acc"], help="table metrics; accuracies up, the others down"
     )
+    parser.add_argument("--mo-acquisition", default=DEFAULT_MO_ACQUISITION, choices=MULTI_OBJECTIVE)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     space = get_tabular_space("nbgraph", args.dataset)
@@ -72,6 +74,7 @@ def main() -> None:
                 batch_size=args.batch_size,
                 pool_kwargs=pool_kwargs,
                 predictor_options={} if args.steps is None else {"steps": args.steps},
+                mo_acquisition=args.mo_acquisition,
             )
             iteration(step, history, rng)  # warm-up: imports, encoding cache of the observations
             seconds, fit, size = iteration(step, history, rng)
@@ -79,7 +82,9 @@ def main() -> None:
             fits.append(fit)
             sizes.append(size)
         print(
-            f"{args.dataset} ({', '.join(args.objectives)}): {n_obs} observations, "
+            f"{args.dataset} ({', '.join(args.objectives)}"
+            + (f"; {args.mo_acquisition}" if len(args.objectives) > 1 else "")
+            + f"): {n_obs} observations, "
             f"pools of {min(sizes)}-{max(sizes)} candidates, "
             f"{args.threads} thread(s): {np.mean(times):.3f} s per iteration of {args.batch_size} picks "
             f"(fit and pool {np.mean(fits):.3f} s; max {np.max(times):.3f} s, {args.repeats} repeats)",

@@ -198,11 +198,11 @@ def test_whole_space_flag_reaches_the_sampler(tmp_path, capsys):
 
 def test_mo_acquisition_flag_reaches_the_sampler(tmp_path, capsys):
     storage = f"sqlite:///{tmp_path}/m.db"
-    flags = ["--budget", "12", "--objectives", "valid_acc,params", "--mo-acquisition", "nehvi", "--storage", storage]
+    flags = ["--budget", "12", "--objectives", "valid_acc,params", "--mo-acquisition", "parego", "--storage", storage]
     main(["search", "--dataset", "cora", *flags])
     assert "pareto set" in capsys.readouterr().out
     (summary,) = optuna.get_all_study_summaries(storage)
-    assert summary.user_attrs["bananas"]["sampler_options"]["mo_acquisition"] == "nehvi"
+    assert summary.user_attrs["bananas"]["sampler_options"]["mo_acquisition"] == "parego"
 
 
 def test_passwords_in_storage_urls_are_masked():

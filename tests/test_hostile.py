@@ -277,7 +277,7 @@ def test_the_sampler_names_what_space_it_needs():
         (["--method", "random", "--batch-size", "3"], "--batch-size: only for --method bananas or pool-random"),
         (["--warm-start-study", "old"], "--warm-start-study: only for --warm-start"),
         (["--grace-period", "9"], "--grace-period: only for --workers"),
-        (["--mo-acquisition", "nehvi"], "--mo-acquisition: only for several --objectives"),
+        (["--mo-acquisition", "parego"], "--mo-acquisition: only for several --objectives"),
     ],
 )
 def test_flags_that_would_do_nothing_are_refused(tmp_path, args, needle):

@@ -54,6 +54,28 @@ def test_the_hypervolume_pick_extends_the_front_and_respects_pending():
     assert again.indices[0] != sel.indices[0]  # a pending architecture adds nothing: another is picked
 
 
+def test_nehvi_credits_a_front_end_beyond_the_observed_pareto_set():
+    """The reference point lies below the worst *observed* value of each objective, not below the Pareto
+    set's worst: a more accurate architecture that costs more than the whole front still improves it."""
+    X = np.array([[0.0], [0.1], [0.2], [1.0], [0.9]])  # the observed ones: a narrow front and two poor ones
+    Y = np.array([[0.50, -0.20], [0.52, -0.21], [0.54, -0.22], [0.10, -1.0], [0.05, -0.9]])
+    pool = [np.array([2.0]), np.array([3.0])]  # the first: most accurate, costly (still below the worst)
+    exact = {1: lambda a: {2.0: -0.6, 3.0: -0.95}.get(float(a[0]), 0.0)}
+
+    class Fixed:  # a predictor that knows the accuracies
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            table = {0.0: 0.50, 0.1: 0.52, 0.2: 0.54, 1.0: 0.10, 0.9: 0.05, 2.0: 0.80, 3.0: 0.30}
+            return np.tile([table[round(float(x), 1)] for x in X[:, 0]], (4, 1)) + np.linspace(0, 1e-3, 4)[:, None]
+
+    model = JointPredictor(_Rows().transform, lambda j: Fixed(), 2, exact).fit(X, Y)
+    front = list(X[baseline_rows(Y, 2)])
+    sel = select_joint(model, pool, np.vstack(pool), 1, Y=Y, m=2, baseline=front, acquisition="nehvi")
+    assert sel.indices.tolist() == [0] and sel.value[0] > -10  # credited: a log improvement far from -inf
+
+
 def test_parego_picks_by_a_random_scalarization_and_bad_names_are_refused():
     import pytest
 
@@ -66,9 +88,9 @@ def test_parego_picks_by_a_random_scalarization_and_bad_names_are_refused():
     front = list(X[:30][baseline_rows(Y[:30], 2)])
     sel = select_joint(model, list(X[30:]), X[30:], 2, Y=Y[:30], m=2, baseline=front, acquisition="parego", rng=rng)
     assert len(set(sel.indices.tolist())) == 2 and np.all(np.isfinite(sel.value))
-    with pytest.raises(ValueError, match="parego or nehvi"):
+    with pytest.raises(ValueError, match="choose nehvi or parego"):
         select_joint(model, list(X[30:]), X[30:], 1, Y=Y[:30], m=2, baseline=front, acquisition="ehvi")
-    with pytest.raises(ValueError, match="mo_acquisition must be one of parego, nehvi"):
+    with pytest.raises(ValueError, match="mo_acquisition must be one of nehvi, parego"):
         BananasSampler(mo_acquisition="ehvi")
 
 

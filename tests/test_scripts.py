@@ -74,8 +74,10 @@ def test_bo_timing():
         "--objectives",
         "valid_acc",
         "latency",
+        "--mo-acquisition",
+        "parego",
     )
-    assert "(valid_acc, latency)" in out and "s per iteration of 2 picks" in out
+    assert "(valid_acc, latency; parego)" in out and "s per iteration of 2 picks" in out
 
 
 def test_predictor_eval_and_encoding_table():

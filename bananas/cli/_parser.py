@@ -110,8 +110,8 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--mo-acquisition",
         choices=list(MULTI_OBJECTIVE),
-        help="with several --objectives: parego (BoTorch's qLogNParEGO, a random Chebyshev scalarization per "
-        f"pick) or nehvi (qLogNEHVI) (default: {DEFAULT_MO_ACQUISITION})",
+        help="with several --objectives: nehvi (BoTorch's qLogNEHVI) or parego (qLogNParEGO, a random "
+        f"Chebyshev scalarization per pick) (default: {DEFAULT_MO_ACQUISITION})",
     )
     g.add_argument(
         "--whole-space",

@@ -26,7 +26,7 @@ class BananasSampler(SpaceSampler):
     the params an objective suggests itself (``space=None``: floats, ints and categoricals, encoded as
     one-hots and unit-scaled numbers; candidates are mutations of the best trials' params plus random ones).
     On a study with several directions it searches the Pareto front: one predictor per objective and
-    BoTorch's qLogNParEGO or qLogNEHVI (``mo_acquisition``, ``bananas.pareto``), whatever ``acquisition``
+    BoTorch's qLogNEHVI or qLogNParEGO (``mo_acquisition``, ``bananas.pareto``), whatever ``acquisition``
     names (``"random"`` excepted);
     objectives named in the study's metric names that the space knows from the architecture alone
     (``Space.known_metric_names``, e.g. ``params_m``) are computed, not predicted.
@@ -58,8 +58,8 @@ class BananasSampler(SpaceSampler):
             search; ``bananas search --warm-start`` of another dataset): a predictor fit on them scores
             every architecture, and the search uses that score as far as its own observations agree with it
             (``bananas.transfer``). Needs a ``space``.
-        mo_acquisition: the acquisition with several objectives: ``"parego"`` (BoTorch's qLogNParEGO,
-            a random Chebyshev scalarization per pick; the default) or ``"nehvi"`` (qLogNEHVI).
+        mo_acquisition: the acquisition with several objectives: ``"nehvi"`` (BoTorch's qLogNEHVI, the
+            default) or ``"parego"`` (qLogNParEGO, a random Chebyshev scalarization per pick).
         constraints_func: a completed trial in, one value per constraint out (at most 0: it holds), as
             Optuna's samplers take it; ``bananas.objectives.Constraints(["params_m<=0.5"])`` reads the
             trial's recorded metrics. Proposals then seek the best feasible architectures (constraint
