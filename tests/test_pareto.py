@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import optuna
+import pytest
 import torch
 
 from bananas.pareto import JointPredictor, baseline_rows, hypervolume, non_dominated, pareto_order, select_joint
@@ -77,8 +78,6 @@ def test_nehvi_credits_a_front_end_beyond_the_observed_pareto_set():
 
 
 def test_parego_picks_by_a_random_scalarization_and_bad_names_are_refused():
-    import pytest
-
     from bananas.samplers import BananasSampler
 
     rng = np.random.default_rng(3)
@@ -94,9 +93,8 @@ def test_parego_picks_by_a_random_scalarization_and_bad_names_are_refused():
         BananasSampler(mo_acquisition="ehvi")
 
 
-def test_with_nothing_feasible_yet_a_large_infeasible_front_still_gets_a_pick():
-    import warnings
-
+@pytest.mark.parametrize("acquisition", ["nehvi", "parego"])
+def test_with_nothing_feasible_yet_a_large_infeasible_front_still_gets_a_pick(acquisition):
     rng = np.random.default_rng(4)
     X = rng.random((40, 2))
     Y = np.column_stack([X[:20, 0], 1 - X[:20, 0], 1.0 + X[:20, 1]])  # 20 non-dominated points, all infeasible
@@ -105,7 +103,7 @@ def test_with_nothing_feasible_yet_a_large_infeasible_front_still_gets_a_pick():
     assert len(front) == 20
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BoTorch: "all training points are infeasible"
-        sel = select_joint(model, list(X[20:]), X[20:], 1, Y=Y, m=2, baseline=front, acquisition="parego", rng=rng)
+        sel = select_joint(model, list(X[20:]), X[20:], 1, Y=Y, m=2, baseline=front, acquisition=acquisition, rng=rng)
     assert 0 <= sel.indices[0] < 20
 
 
