@@ -15,10 +15,10 @@ The acquisition with ``m >= 2`` is BoTorch's
 ``qLogNoisyExpectedHypervolumeImprovement`` (the default) or ``qLogNParEGO`` (a
 random Chebyshev scalarization per pick); the observed feasible Pareto set is
 the baseline of both. With one objective and constraints it is
-``qLogExpectedImprovement`` over the best feasible value, over the ensemble (``bananas._botorch``), with BoTorch's outcome
-constraints (feasibility weighs each sample's improvement); pending
-architectures are ``X_pending``, and
-``optimize_acqf_discrete`` picks from the candidate pool. Objectives are
+``qLogExpectedImprovement`` over the best feasible value. Each runs over the
+ensemble (``bananas._botorch``) with BoTorch's outcome constraints
+(feasibility weighs each sample's improvement); pending architectures are
+``X_pending``, and ``optimize_acqf_discrete`` picks from the candidate pool. Objectives are
 scaled to [0, 1] by the range of the observed Pareto set (qLogNParEGO) or of
 every observation (qLogNEHVI, whose reference point then sits 10 % of that
 range below the worst observed value of each objective, so that no end of the
