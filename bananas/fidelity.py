@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bananas.oneshot import OneShot, OneShotConfig
+from bananas.oneshot import OneShot, OneShotConfig, one_shot_config
 from bananas.spaces.nb201 import NB201Space
 from bananas.trainer import Trainer
 
@@ -33,7 +33,7 @@ REFERENCE_ARCHS = 30  # random architectures whose scores set the fidelity's sta
 def supernet_config(epochs: int | None = None) -> OneShotConfig:
     """The supernet training of ``--fidelity supernet``: ``OneShotConfig``'s defaults (``epochs`` if given),
     architectures scored on ``SUPERNET_SCORE_IMAGES`` validation images."""
-    return OneShotConfig(score_images=SUPERNET_SCORE_IMAGES, **({} if epochs is None else {"epochs": epochs}))
+    return one_shot_config(epochs, score_images=SUPERNET_SCORE_IMAGES)
 
 
 class _Fidelity:

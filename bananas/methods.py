@@ -40,10 +40,11 @@ def _one_shot(method: str) -> Callable[..., BaseSampler]:
     def make(
         space: Space, seed: int | None, constraints: Constraints | None, evaluator: Any = None, **options: Any
     ) -> BaseSampler:
+        from bananas.oneshot import one_shot_config
         from bananas.samplers import OneShotSampler
 
         trainer = _trainer(evaluator, f"--method {method}")
-        config = _config(options.get("supernet_epochs"))
+        config = one_shot_config(options.get("supernet_epochs"))
         return OneShotSampler(
             method=method, space=_nb201(space, f"--method {method}"), trainer=trainer, seed=seed, config=config
         )
@@ -64,12 +65,6 @@ def _nb201(space: Space, what: str) -> Any:
     if not isinstance(space, NB201Space):
         raise ValueError(f"{what} needs the nb201 space (a supernet of edge-op cells), not {space.name!r}")
     return space
-
-
-def _config(epochs: int | None) -> Any:
-    from bananas.oneshot import OneShotConfig
-
-    return OneShotConfig() if epochs is None else OneShotConfig(epochs=epochs)
 
 
 def _pool_random(

@@ -76,6 +76,11 @@ class OneShotConfig:
                 raise ValueError(f"supernet {name} must be at least 1, got {getattr(self, name)}")
 
 
+def one_shot_config(epochs: int | None = None, **settings: Any) -> OneShotConfig:
+    """``OneShotConfig`` with ``settings``, and ``epochs`` supernet epochs where given (None: the default)."""
+    return OneShotConfig(**settings) if epochs is None else OneShotConfig(epochs=epochs, **settings)
+
+
 class OneShot:
     """A one-shot ``method`` (``"darts"``, ``"cdarts"`` or ``"random-ws"``: ``STEPS``) with the training
     evaluator's ``trainer``."""
