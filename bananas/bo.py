@@ -22,8 +22,8 @@ the next architecture to evaluate:
 
 With several objectives (each value a tuple, higher is better in each) or
 constraints (each evaluated architecture's violations, at most 0 where one
-holds), one ensemble predicts every outcome (those the space knows are
-computed), the pool mutates the best feasible architectures (the feasible
+holds), one ensemble predicts every outcome from the encoding plus each op's
+count (those the space knows are computed), the pool mutates the best feasible architectures (the feasible
 Pareto set first), and every model-based acquisition is BoTorch's qLogNEHVI
 or qLogNParEGO, or constrained qLogEI on one objective (``bananas.pareto``);
 ``RandomChoice`` stays the model-free pool baseline.
@@ -44,7 +44,7 @@ import numpy as np
 
 import bananas.pareto as pareto
 from bananas.acquisition import Acquisition, Selection
-from bananas.encodings import Encoder
+from bananas.encodings import Encoder, OpCountEncoder
 from bananas.history import History, Proposal
 from bananas.pareto import JointPredictor, as_rows, baseline_rows, select_joint
 from bananas.pool import candidate_pool, random_unseen
@@ -114,6 +114,7 @@ class BananasStep:
             raise ValueError("n_startup_trials and batch_size must be at least 1")
         self.space = space
         self.encoder = encoder
+        self.op_counts = OpCountEncoder().fit(space) if space.op_names else None
         self.acquisition = acquisition
         self.predictor = predictor
         self.predictor_options = predictor_options or {}
@@ -162,26 +163,26 @@ class BananasStep:
     def fit_model(self, history: History, rng: np.random.Generator) -> Fit:
         """Build the candidate pool and fit the predictor on the evaluated architectures."""
         start = time.perf_counter()
+        weight = self._prior_weight(history)
         # several outcomes: the mutation pool, the one measured with them (docs/benchmarks.md, issue 15)
         if self.whole_space and isinstance(self.space, TabularSpace) and not history.joint:
             pool, keys, X_pool = self._untried(history.seen)
+            if self.prior is not None and pool:
+                X_pool = with_score(X_pool, self._prior_scores(pool, weight), weight)
         else:
             pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
             keys = [self.space.key(a) for a in pool]
-            X_pool = self.encoder.transform(pool) if pool else np.empty((0, 0))
-        weight = self._prior_weight(history)
-        if self.prior is not None and pool:
-            X_pool = with_score(X_pool, self._prior_scores(pool, weight), weight)
+            X_pool = self.features(pool, weight, joint=history.joint) if pool else np.empty((0, 0))
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
         Y = history.outcomes() if history.joint else None
         baseline = []
         if self.acquisition.uses_model and pool:
             seed = int(rng.integers(2**31))
-            X = self.features(history.archs, weight)
+            X = self.features(history.archs, weight, joint=history.joint)
             if Y is not None:
                 make = lambda j: get_predictor(self.predictor, seed=seed + j, **self.predictor_options)  # noqa: E731
-                encode = functools.partial(self.features, weight=weight)
+                encode = functools.partial(self.features, weight=weight, joint=True)
                 model = JointPredictor(encode, make, Y.shape[1], history.exact).fit(X, Y)
                 baseline = [history.archs[i] for i in baseline_rows(Y, m)]
             else:
@@ -211,10 +212,13 @@ class BananasStep:
             prior_weight=weight,
         )
 
-    def features(self, archs: Sequence[Arch], weight: float = 0.0) -> np.ndarray:
-        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding, and with a prior its
-        score times ``weight`` as the last column."""
+    def features(self, archs: Sequence[Arch], weight: float = 0.0, joint: bool = False) -> np.ndarray:
+        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding; predicting several
+        outcomes (``joint``), their op counts too (costs such as latency add up over ops: docs/benchmarks.md,
+        issue 15); and with a prior its score times ``weight`` as the last column."""
         X = self.encoder.transform(archs)
+        if joint and self.op_counts is not None:
+            X = np.hstack([X, self.op_counts.transform(archs)])
         return with_score(X, self._prior_scores(archs, weight), weight) if self.prior is not None else X
 
     def _prior_scores(self, archs: Sequence[Arch], weight: float) -> np.ndarray:

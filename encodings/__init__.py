@@ -7,6 +7,7 @@ from typing import Any
 
 from bananas.encodings._adjacency import AdjacencyEncoder, ConcatEncoder
 from bananas.encodings._base import Encoder
+from bananas.encodings._counts import OpCountEncoder
 from bananas.encodings._params import ParamEncoder
 from bananas.encodings._path import PathEncoder
 
@@ -25,6 +26,7 @@ __all__ = [
     "AdjacencyEncoder",
     "ConcatEncoder",
     "Encoder",
+    "OpCountEncoder",
     "ParamEncoder",
     "PathEncoder",
     "encoder_for",

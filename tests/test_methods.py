@@ -200,7 +200,7 @@ def test_bananas_predicts_the_pool_once_per_fit_and_only_pending_architectures_p
 def test_on_a_table_the_pool_is_every_untried_architecture_unless_asked_for_mutations(whole_space):
     from bananas.acquisition import get_acquisition
     from bananas.bo import BananasStep
-    from bananas.encodings import encoder_for
+    from bananas.encodings import OpCountEncoder, encoder_for
     from bananas.history import History
     from bananas.spaces import get_tabular_space
 
@@ -222,7 +222,10 @@ def test_on_a_table_the_pool_is_every_untried_architecture_unless_asked_for_muta
         assert 200 < len(keys) < 1000
     assert np.array_equal(fit.X_pool, step.encoder.transform(fit.pool))
     history.values = [(v, 1.0) for v in history.values]  # several objectives: the mutation pool
-    assert len(step.fit_model(history, rng).pool) < 1000
+    joint = step.fit_model(history, rng)
+    assert len(joint.pool) < 1000
+    counts = OpCountEncoder().fit(nb201).transform(joint.pool)  # and each op's count as inputs too
+    assert np.array_equal(joint.X_pool, np.hstack([step.encoder.transform(joint.pool), counts]))
 
 
 def test_bananas_its_picks_of_one_fit_follow_one_thompson_draw(cora):

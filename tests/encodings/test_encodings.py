@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bananas.encodings import ENCODINGS, AdjacencyEncoder, PathEncoder, get_encoder
+from bananas.encodings import ENCODINGS, AdjacencyEncoder, OpCountEncoder, PathEncoder, get_encoder
 from bananas.spaces import GraphCell
 
 CHAIN = GraphCell((0, 1, 2, 3), ("gcn", "gat", "sage", "fc"))  # input-gcn-gat-sage-fc-output
@@ -54,6 +54,14 @@ def test_adjacency_of_a_chain(cora):
     assert (adj == expected).all()
     ops = row[n_pairs:].reshape(4, 9)
     assert [cora.op_names[j] for j in ops.argmax(1)] == list(CHAIN.ops) and ops.sum() == 4
+
+
+def test_op_counts_add_up_over_the_cell(cora):
+    enc = OpCountEncoder().fit(cora)
+    X = enc.transform([FAN, CHAIN])
+    assert X.shape == (2, len(cora.op_names))
+    counts = {op: list(column) for op, column in zip(cora.op_names, X.T, strict=True) if column.any()}
+    assert counts == {"gcn": [2, 1], "gat": [1, 1], "sage": [0, 1], "fc": [1, 1]}
 
 
 @pytest.mark.parametrize("name", list(ENCODINGS))
