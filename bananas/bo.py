@@ -22,11 +22,11 @@ the next architecture to evaluate:
 
 With several objectives (each value a tuple, higher is better in each) or
 constraints (each evaluated architecture's violations, at most 0 where one
-holds), one ensemble predicts every outcome from the encoding plus each op's
-count (those the space knows are computed), the pool mutates the best feasible architectures (the feasible
-Pareto set first), and every model-based acquisition is BoTorch's qLogNEHVI
-or qLogNParEGO, or constrained qLogEI on one objective (``bananas.pareto``);
-``RandomChoice`` stays the model-free pool baseline.
+holds), one ensemble predicts every outcome from the encoding and op counts
+(those the space knows are computed), the pool mutates the best feasible
+architectures (the feasible Pareto set first), and every model-based
+acquisition is BoTorch's qLogNEHVI or qLogNParEGO, or constrained qLogEI on one
+objective (``bananas.pareto``); ``RandomChoice`` stays the model-free baseline.
 
 The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
 a ``History`` and the returned ``Proposal`` back into a trial.
@@ -213,9 +213,8 @@ class BananasStep:
         )
 
     def features(self, archs: Sequence[Arch], weight: float = 0.0, joint: bool = False) -> np.ndarray:
-        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding; predicting several
-        outcomes (``joint``), their op counts too (costs such as latency add up over ops: docs/benchmarks.md,
-        issue 15); and with a prior its score times ``weight`` as the last column."""
+        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding; for several outcomes (``joint``)
+        each op's count too (costs add up over ops); with a prior its score times ``weight`` last."""
         X = self.encoder.transform(archs)
         if joint and self.op_counts is not None:
             X = np.hstack([X, self.op_counts.transform(archs)])
