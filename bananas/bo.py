@@ -1,35 +1,27 @@
 """One step of BANANAS (White et al., AAAI 2021), free of Optuna: the loop of the paper.
 
-Given what has been evaluated (``History``), ``BananasStep.propose`` returns
-the next architecture to evaluate:
+Given what has been evaluated (``History``), ``BananasStep.propose`` returns the next architecture:
 
-1. Until ``n_startup`` architectures are evaluated: the next of the initial
-   design not yet tried, else a random untried architecture (with a prior that
-   the observations agree with, a transfer prior or a fidelity: the prior's
+1. Until ``n_startup`` are evaluated: the next of the initial design, else a random untried
+   architecture (with a prior the observations agree with, a transfer prior or a fidelity: its
    favourite of random untried ones, ``bananas.transfer``, ``bananas.fidelity``).
-2. Once ``batch_size`` new results arrived since the last fit (or at the
-   first): **fit** the predictor on the encoded architectures and their values,
-   and build the **candidate pool**: mutations of the best so far plus random
-   architectures (``whole_space``: on a table's space with one objective,
-   every architecture of the table), minus everything tried or running. A
-   prior's score is one more input, weighted by its agreement.
-3. **Pick** the pool's best candidate by the acquisition, with everything the
-   model has not seen as pending (running architectures, and those evaluated
-   since the fit). In one process the picks of one fit are the acquisition's
-   greedy ``batch_size``-batch; with many workers, each pick also accounts for
-   what the others started meanwhile.
+2. Every ``batch_size`` new results (and at the first): **fit** the predictor on the encoded
+   architectures and build the **candidate pool**: mutations of the best so far plus random ones
+   (``whole_space``: every architecture of a table, one objective), minus everything tried or
+   running. A prior's score is one more input, weighted by its agreement.
+3. **Pick** the pool's best candidate by the acquisition, with everything the model has not seen
+   (running, or evaluated since the fit) as pending: in one process the picks of a fit are the
+   acquisition's greedy batch; with many workers each pick also accounts for what others started.
 4. A pool used up is built afresh once; after that, a random untried architecture.
 
-With several objectives (each value a tuple, higher is better in each) or
-constraints (each evaluated architecture's violations, at most 0 where one
-holds), one ensemble predicts every outcome from the encoding and op counts
-(those the space knows are computed), the pool mutates the best feasible
-architectures (the feasible Pareto set first), and every model-based
-acquisition is BoTorch's qLogNEHVI or qLogNParEGO, or constrained qLogEI on one
-objective (``bananas.pareto``); ``RandomChoice`` stays the model-free baseline.
+With several objectives (tuples, higher is better in each) or constraints (violations, at most 0
+where one holds), one ensemble predicts every outcome from the encoding and op counts (outcomes the
+space knows are computed), a fit comes every ``JOINT_BATCH_SIZE`` results, the pool mutates the
+feasible Pareto set first, and every model-based acquisition is BoTorch's qLogNEHVI or qLogNParEGO,
+or constrained qLogEI on one objective (``bananas.pareto``); ``RandomChoice`` stays model-free.
 
-The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into
-a ``History`` and the returned ``Proposal`` back into a trial.
+The Optuna glue (``bananas.samplers.BananasSampler``) turns a study's trials into a ``History`` and
+the returned ``Proposal`` back into a trial.
 """
 
 from __future__ import annotations
@@ -51,6 +43,9 @@ from bananas.pool import candidate_pool, random_unseen
 from bananas.predictors import DEFAULT_PREDICTOR, Predictor, get_predictor
 from bananas.spaces import Arch, Space, TabularSpace
 from bananas.transfer import PRIOR_CANDIDATES, prior_weight, with_score
+
+BATCH_SIZE = 10  # new results per fit with one objective
+JOINT_BATCH_SIZE = 5  # with several outcomes: better at 75-100 queries on most benchmarks (docs/benchmarks.md)
 
 
 @dataclass
@@ -81,7 +76,7 @@ class BananasStep:
         encoder: fitted on ``space``.
         predictor, predictor_options: a name from ``bananas.predictors.PREDICTORS`` and its options.
         acquisition: how the pool's candidates are picked.
-        n_startup, batch_size: random architectures first; new results per fit.
+        n_startup, batch_size: random architectures first; results per fit (None: ``batch``'s default).
         pool_kwargs: passed to ``bananas.pool.candidate_pool``.
         initial_design: architectures evaluated first in the random start.
         mo_acquisition: the acquisition with several objectives, ``"nehvi"`` (BoTorch's
@@ -103,14 +98,14 @@ class BananasStep:
         predictor: str = DEFAULT_PREDICTOR,
         predictor_options: dict[str, Any] | None = None,
         n_startup: int = 10,
-        batch_size: int = 10,
+        batch_size: int | None = None,
         pool_kwargs: dict[str, Any] | None = None,
         initial_design: Sequence[Arch] = (),
         mo_acquisition: str = pareto.DEFAULT_MO_ACQUISITION,
         whole_space: bool = False,
         prior: Callable[[Sequence[Arch]], np.ndarray] | None = None,
     ) -> None:
-        if n_startup < 1 or batch_size < 1:
+        if n_startup < 1 or (batch_size is not None and batch_size < 1):
             raise ValueError("n_startup_trials and batch_size must be at least 1")
         self.space = space
         self.encoder = encoder
@@ -144,7 +139,7 @@ class BananasStep:
             untried = [a for a in self.initial_design if space.key(a) not in history.seen]
             return Proposal(untried[0] if untried else random_unseen(space, history.seen, rng), {"iteration": 0})
         fitted = None
-        if self.fit is None or len(history.archs) - self.fit.n_archs >= self.batch_size:
+        if self.fit is None or len(history.archs) - self.fit.n_archs >= self.batch(history):
             fitted = self.fit = self.fit_model(history, rng)
             history = refresh() if refresh is not None else history
         start = time.perf_counter()
@@ -204,13 +199,17 @@ class BananasStep:
             known={self.space.key(a) for a in history.archs},
             n_archs=len(history.archs),
             best_f=float("nan") if history.joint else max(history.values),
-            iteration=1 + (len(history.archs) - self.n_startup) // self.batch_size,
+            iteration=1 + (len(history.archs) - self.n_startup) // self.batch(history),
             seconds=time.perf_counter() - start,
             Y=Y,
             m=m,
             baseline=baseline,
             prior_weight=weight,
         )
+
+    def batch(self, history: History) -> int:
+        """New results per fit: ``batch_size``, else the default for ``history``'s number of outcomes."""
+        return self.batch_size or (JOINT_BATCH_SIZE if history.joint else BATCH_SIZE)
 
     def features(self, archs: Sequence[Arch], weight: float = 0.0, joint: bool = False) -> np.ndarray:
         """Return the predictor's ``n x d`` inputs of ``archs``: their encoding; for several outcomes (``joint``)

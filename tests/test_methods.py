@@ -281,3 +281,19 @@ def test_one_sampler_on_two_studies_reads_each_studys_own_finished_trials(cora):
         histories.append(sampler._history(study, frozen, cora))
         assert histories[-1].archs == [cora.from_params(t.params) for t in study.trials[:6]]
     assert histories[0].archs != histories[1].archs
+
+
+def test_a_fit_every_ten_results_or_every_five_with_several_outcomes(cora):
+    from bananas.acquisition import get_acquisition
+    from bananas.bo import BananasStep
+    from bananas.encodings import encoder_for
+    from bananas.history import History
+
+    archs = cora.unique(cora.sample(np.random.default_rng(0)) for _ in range(3))
+    one = History(archs, [1.0, 2.0, 3.0])
+    several = History(archs, [(1.0, 0.5), (2.0, 0.4), (3.0, 0.1)])
+    constrained = History(archs, [1.0, 2.0, 3.0], violations=[(0.0,), (1.0,), (-1.0,)])
+    step = BananasStep(cora, encoder_for("adjacency", cora), get_acquisition("ei"))
+    assert [step.batch(h) for h in (one, several, constrained)] == [10, 5, 5]
+    step.batch_size = 3  # given: for every study
+    assert [step.batch(h) for h in (one, several, constrained)] == [3, 3, 3]

@@ -87,7 +87,7 @@ def _bananas_args(p: argparse.ArgumentParser) -> None:
     from bananas.predictors import DEFAULT_PREDICTOR, PREDICTORS
 
     g = p.add_argument_group("BANANAS options")
-    g.add_argument("--batch-size", type=positive_int, default=10, help="architectures per model fit (default: 10)")
+    g.add_argument("--batch-size", type=positive_int, help="picks per fit (10; 5 if multi-objective/constrained)")
     g.add_argument("--n-init", type=positive_int, default=10, help="random architectures first (default: 10)")
     g.add_argument(
         "--acquisition",

@@ -44,7 +44,8 @@ class BananasSampler(SpaceSampler):
         space: the search space (objective: ``arch = space.suggest(trial)``); None: the study's params.
         seed: seeds the random start, the pool, the predictor and the acquisition.
         n_startup_trials: random architectures before the first model fit.
-        batch_size: architectures picked per model fit.
+        batch_size: architectures picked per model fit (default: 10; 5 with several objectives or
+            constraints, ``bananas.bo.JOINT_BATCH_SIZE``).
         encoding, predictor: names from ``bananas.encodings.ENCODINGS`` and ``bananas.predictors.PREDICTORS``.
         acquisition: a name from ``bananas.acquisition.ACQUISITIONS`` or an ``Acquisition``
             (``"random"``: no model, the pool-random baseline).
@@ -78,7 +79,7 @@ class BananasSampler(SpaceSampler):
         space: Space | None = None,
         seed: int | None = None,
         n_startup_trials: int = 10,
-        batch_size: int = 10,
+        batch_size: int | None = None,
         encoding: str = DEFAULT_ENCODING,
         predictor: str = DEFAULT_PREDICTOR,
         predictor_options: dict[str, Any] | None = None,
