@@ -158,16 +158,14 @@ class BananasStep:
     def fit_model(self, history: History, rng: np.random.Generator) -> Fit:
         """Build the candidate pool and fit the predictor on the evaluated architectures."""
         start = time.perf_counter()
-        weight = self._prior_weight(history)
+        weight, encoded = self._prior_weight(history), None
         # several outcomes: the mutation pool, the one measured with them (docs/benchmarks.md, issue 15)
         if self.whole_space and isinstance(self.space, TabularSpace) and not history.joint:
-            pool, keys, X_pool = self._untried(history.seen)
-            if self.prior is not None and pool:
-                X_pool = with_score(X_pool, self._prior_scores(pool, weight), weight)
+            pool, keys, encoded = self._untried(history.seen)
         else:
             pool = candidate_pool(self.space, history.best_first(), history.seen, rng, **self.pool_kwargs)
             keys = [self.space.key(a) for a in pool]
-            X_pool = self.features(pool, weight, joint=history.joint) if pool else np.empty((0, 0))
+        X_pool = self.features(pool, weight, joint=history.joint, encoded=encoded) if pool else np.empty((0, 0))
         model: Predictor | JointPredictor | None = None
         m = history.n_objectives
         Y = history.outcomes() if history.joint else None
@@ -211,10 +209,12 @@ class BananasStep:
         """New results per fit: ``batch_size``, else the default for ``history``'s number of outcomes."""
         return self.batch_size or (JOINT_BATCH_SIZE if history.joint else BATCH_SIZE)
 
-    def features(self, archs: Sequence[Arch], weight: float = 0.0, joint: bool = False) -> np.ndarray:
-        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding; for several outcomes (``joint``)
-        each op's count too (costs add up over ops); with a prior its score times ``weight`` last."""
-        X = self.encoder.transform(archs)
+    def features(
+        self, archs: Sequence[Arch], weight: float = 0.0, joint: bool = False, encoded: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the predictor's ``n x d`` inputs of ``archs``: their encoding (``encoded``, if made); for several
+        outcomes (``joint``) each op's count too (costs add up over ops); with a prior its score times ``weight``."""
+        X = self.encoder.transform(archs) if encoded is None else encoded
         if joint and self.op_counts is not None:
             X = np.hstack([X, self.op_counts.transform(archs)])
         return with_score(X, self._prior_scores(archs, weight), weight) if self.prior is not None else X
