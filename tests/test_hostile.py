@@ -391,6 +391,7 @@ def test_processes_creating_one_new_database_at_the_same_moment_all_open_it(tmp_
     import multiprocessing
 
     urls = [f"sqlite:///{tmp_path}/race{i}.db" for i in range(12) for _ in range(3)]
-    with multiprocessing.get_context("fork").Pool(3) as pool:
-        outcomes = pool.map(_open_fresh, urls, chunksize=1)
+    # spawn: a fork of this process (torch and other threads already running) can deadlock in the child
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        outcomes = pool.map_async(_open_fresh, urls, chunksize=1).get(timeout=300)
     assert outcomes == ["ok"] * len(urls)
